@@ -1,0 +1,35 @@
+# Every target creates the virtual environment and installs the kit on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install test report lab clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip
+	$(BIN)/python -m pip install -e ".[test]"
+	touch $(STAMP)
+
+## Run the whole test suite: unit tests, doctests, property tests, nbval on every notebook.
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Execute every notebook on the bundled data and write one HTML report each into reports/.
+report: $(STAMP)
+	rm -rf reports && mkdir -p reports
+	cd notebooks && for nb in *.ipynb; do \
+	  echo "== $$nb"; \
+	  ../$(BIN)/jupyter nbconvert --to html --execute "$$nb" --output-dir ../reports || exit 1; \
+	done
+	@echo "HTML reports written to reports/"
+
+## Open JupyterLab on the notebooks.
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean:
+	rm -rf $(VENV) reports

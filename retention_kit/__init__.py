@@ -1,0 +1,37 @@
+"""retention_kit: customer-retention analytics for notebooks.
+
+The metric, cohort, churn, CLV and NPS functions behind the retention-kit notebooks.
+Load an export with :func:`load_transactions` (or :func:`load_subscriptions`), then
+count customers per period with :func:`customer_counts` and compute :func:`crr`.
+"""
+
+from . import datasets
+from .counts import customer_counts, subscription_counts
+from .errors import RetentionDataError
+from .loading import (
+    LoadReport,
+    load_report,
+    load_sessions,
+    load_subscriptions,
+    load_survey,
+    load_transactions,
+)
+from .metrics import crr
+from .plotting import plot_crr
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "RetentionDataError",
+    "LoadReport",
+    "load_report",
+    "load_transactions",
+    "load_subscriptions",
+    "load_survey",
+    "load_sessions",
+    "customer_counts",
+    "subscription_counts",
+    "crr",
+    "plot_crr",
+    "datasets",
+]

@@ -1,0 +1,118 @@
+"""The heavy aggregations, in one place behind a narrow interface.
+
+Everything here takes plain arrays (integer day numbers and integer customer codes)
+and returns plain arrays or tidy DataFrames, so the rest of the kit never groups a
+large table itself. This is the module to make faster, or to re-implement on another
+engine (DuckDB, Polars, Spark), without touching the metric functions.
+
+Day numbers are days since 1970-01-01. A *snapshot day* ``t`` stands for the state of
+the business after everything that happened on days before ``t``: the state at the
+boundary between two periods.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["day_numbers", "customer_codes", "activity_counts"]
+
+
+def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
+    """Dates (datetime64 of any unit) as int64 days since 1970-01-01; NaT becomes INT64 min."""
+    values = np.asarray(dates).astype("datetime64[D]")
+    return values.astype(np.int64)
+
+
+def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
+    """Factorize customer ids into 0..n-1 codes; returns (codes, n_customers)."""
+    codes, uniques = pd.factorize(np.asarray(ids), sort=False)
+    return codes.astype(np.int64), len(uniques)
+
+
+def activity_counts(
+    codes: np.ndarray,
+    active_from: np.ndarray,
+    active_to: np.ndarray,
+    first_day: np.ndarray,
+    boundaries: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Per-period customer flows from activity spells.
+
+    Parameters
+    ----------
+    codes : int64 array
+        Customer code of each spell (0..n-1).
+    active_from, active_to : int64 arrays
+        The spell makes its customer active at every snapshot day ``t`` with
+        ``active_from <= t < active_to``. Spells of one customer may overlap or touch.
+    first_day : int64 array, one per customer code
+        The day of the customer's first event (first purchase, first spell start).
+    boundaries : int64 array of K + 1 increasing snapshot days
+        Period k runs from snapshot ``boundaries[k]`` to snapshot ``boundaries[k + 1]``.
+
+    Returns
+    -------
+    dict of int64 arrays of length K
+        ``start`` and ``end`` (active at the period's first and last snapshot),
+        ``retained`` (both), ``lost`` (start, not end), ``new`` (end, not start, first
+        event inside the period), ``reactivated`` (end, not start, first event before
+        the period) and ``acquired`` (first event inside the period, active at its end
+        or not).
+    """
+    n_periods = len(boundaries) - 1
+    out = {
+        name: np.zeros(n_periods, dtype=np.int64)
+        for name in ("start", "end", "retained", "lost", "new", "reactivated", "acquired")
+    }
+    if n_periods <= 0:
+        return out
+    # acquisitions: customers whose first event falls inside a period
+    k_first = np.searchsorted(boundaries, first_day, side="right") - 1
+    inside = (k_first >= 0) & (k_first < n_periods)
+    out["acquired"] = np.bincount(k_first[inside], minlength=n_periods).astype(np.int64)
+    if len(codes) == 0:
+        return out
+
+    # 1. which snapshots does each spell cover? boundary indices lo..hi-1
+    lo = np.searchsorted(boundaries, active_from, side="left")
+    hi = np.searchsorted(boundaries, active_to, side="left")
+    covers = hi > lo
+    cust, lo, hi = codes[covers], lo[covers], hi[covers]
+    if len(cust) == 0:
+        return out
+    # 2. union the covered index ranges per customer (ranges that overlap or touch merge:
+    #    a customer active at snapshot j through two spells is simply active at j)
+    order = np.lexsort((lo, cust))
+    cust, lo, hi = cust[order], lo[order], hi[order]
+    span = len(boundaries) + 2
+    shifted_hi = hi + cust * span  # makes a running max restart per customer
+    running = np.maximum.accumulate(shifted_hi)
+    prev_running = np.empty_like(running)
+    prev_running[0] = -1
+    prev_running[1:] = running[:-1]
+    starts_run = (lo + cust * span) > prev_running
+    run_id = np.cumsum(starts_run) - 1
+    n_runs = run_id[-1] + 1
+    run_cust = cust[starts_run]
+    run_lo = lo[starts_run]
+    run_hi = np.zeros(n_runs, dtype=np.int64)
+    np.maximum.at(run_hi, run_id, hi)
+    # 3. flows per run of consecutive active snapshots [run_lo, run_hi)
+    active_diff = np.zeros(len(boundaries) + 1, dtype=np.int64)
+    np.add.at(active_diff, run_lo, 1)
+    np.add.at(active_diff, run_hi, -1)
+    active = np.cumsum(active_diff)[: len(boundaries)]
+    out["start"] = active[:-1].copy()
+    out["end"] = active[1:].copy()
+    lost_at = run_hi - 1  # last active snapshot; lost in the period starting there
+    lost_mask = lost_at < n_periods
+    out["lost"] = np.bincount(lost_at[lost_mask], minlength=n_periods).astype(np.int64)
+    out["retained"] = out["start"] - out["lost"]
+    enter = run_lo - 1  # the period at whose end the run begins
+    enter_mask = enter >= 0
+    enter_k = enter[enter_mask]
+    is_new = first_day[run_cust[enter_mask]] >= boundaries[enter_k]
+    out["new"] = np.bincount(enter_k[is_new], minlength=n_periods).astype(np.int64)
+    out["reactivated"] = np.bincount(enter_k[~is_new], minlength=n_periods).astype(np.int64)
+    return out

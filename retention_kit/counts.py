@@ -1,0 +1,250 @@
+"""Customers per period: start, new, end, retained, reactivated, lost, and CRR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from . import _engine
+from .errors import RetentionDataError
+from .periods import complete_periods
+
+__all__ = ["customer_counts", "subscription_counts"]
+
+_COLUMNS = [
+    "period", "start", "new", "end", "retained", "reactivated", "lost",
+    "crr", "start_retention", "acquired",
+]
+
+
+def _require(df: object, columns: list[str], loader: str, param: str) -> None:
+    if not isinstance(df, pd.DataFrame):
+        raise RetentionDataError(f"{param}: expected a pandas DataFrame, got {type(df).__name__}.")
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise RetentionDataError(
+            f"{param}: missing canonical column(s) {missing}; got {list(df.columns)}. "
+            f"Load the export with retention_kit.{loader}(...), which maps your column names."
+        )
+    if len(df) == 0:
+        raise RetentionDataError(f"{param}: the table is empty, so there is nothing to count.")
+
+
+def _observation_end(value: object, last_event: pd.Timestamp, first_event: pd.Timestamp) -> pd.Timestamp:
+    if value is None:
+        return last_event.normalize()
+    try:
+        end = pd.Timestamp(value).normalize()
+    except (TypeError, ValueError):
+        raise RetentionDataError(
+            f"observation_end={value!r}: expected a date such as '1998-06-30'."
+        ) from None
+    if end < first_event.normalize():
+        raise RetentionDataError(
+            f"observation_end={end.date()} is before the first event ({first_event.date()}): "
+            "no period can be observed."
+        )
+    return end
+
+
+def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end: pd.Timestamp) -> pd.DataFrame:
+    table = pd.DataFrame({"period": periods})
+    for name in ("start", "new", "end", "retained", "reactivated", "lost"):
+        table[name] = flows[name]
+    start = flows["start"].astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # no starting customers: CRR is undefined, and NaN says so on purpose
+        table["crr"] = np.where(start > 0, 100.0 * (flows["end"] - flows["new"]) / start, np.nan)
+        table["start_retention"] = np.where(start > 0, 100.0 * flows["retained"] / start, np.nan)
+    table["acquired"] = flows["acquired"]
+    table.attrs["activity_rule"] = rule
+    table.attrs["observation_end"] = str(end.date())
+    return table[_COLUMNS]
+
+
+def customer_counts(
+    transactions: pd.DataFrame,
+    *,
+    freq: str,
+    active_days: int,
+    observation_end: str | pd.Timestamp | None = None,
+    week_start: str = "MON",
+) -> pd.DataFrame:
+    """Customers per period from a transaction log, under an explicit activity rule.
+
+    A transaction log has no contracts, so "a customer at a date" needs a rule: a
+    customer counts as a customer on a date if they bought in the ``active_days`` days
+    before it. The answer depends on that rule, so it is a required parameter and is
+    stored in ``table.attrs["activity_rule"]``.
+
+    For each period, with S measured at its first moment and E after its last day:
+
+    - ``start`` (S): customers at the start; ``end`` (E): customers at the end;
+    - ``retained``: in both S and E; ``lost``: in S, not in E;
+    - ``new`` (N): in E, not in S, first purchase inside the period;
+    - ``reactivated``: in E, not in S, first purchase before the period (came back);
+    - ``crr`` = (E - N) / S * 100, the textbook formula (see :func:`crr`), NaN when
+      S = 0 (undefined, not zero);
+    - ``start_retention`` = retained / S * 100, the share of the starting customers who
+      are still customers at the end. ``crr - start_retention = reactivated / S * 100``:
+      what the textbook formula credits to retention that was really win-back;
+    - ``acquired``: customers whose first purchase falls in the period, including any
+      who were no longer customers by its end (only possible when ``active_days`` is
+      shorter than the period).
+
+    Every row satisfies ``end = retained + new + reactivated`` and
+    ``start = retained + lost``; the ``start`` of a period equals the ``end`` of the one
+    before.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions from :func:`load_transactions` (``customer_id``, ``date``).
+    freq : {"W", "M", "Q", "Y", "D"}
+        Period length: week, month, quarter, year (calendar), or day.
+    active_days : int
+        The activity rule: a purchase keeps its customer counted for this many days
+        (365 means "bought within the last year").
+    observation_end : date, optional
+        Last day the data covers (default: the last purchase date). Periods that end
+        after it are not observed to the end and are left out; purchases after it are
+        ignored.
+    week_start : str
+        First day of a week for ``freq="W"`` (default ``"MON"``, ISO 8601).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per complete period, from the period of the first purchase on, with
+        columns ``period, start, new, end, retained, reactivated, lost, crr,
+        start_retention, acquired``. The first period starts with S = 0 because the log
+        starts there: if your export begins after the business did, the first
+        ``active_days`` of periods undercount S and overcount N.
+
+    Raises
+    ------
+    RetentionDataError
+        If the table lacks the canonical columns or is empty, ``active_days`` is not a
+        positive whole number, ``freq`` is unknown, or a date is missing.
+
+    See Also
+    --------
+    crr, subscription_counts, load_transactions
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "a", "c", "b"],
+    ...     "date": pd.to_datetime(["2024-01-10", "2024-01-20", "2024-02-05",
+    ...                             "2024-02-15", "2024-03-25"]),
+    ... })
+    >>> t = customer_counts(tx, freq="M", active_days=31, observation_end="2024-03-31")
+    >>> t[["period", "start", "new", "end", "retained", "reactivated", "lost"]]
+        period  start  new  end  retained  reactivated  lost
+    0  2024-01      0    2    2         0            0     0
+    1  2024-02      2    1    2         1            0     1
+    2  2024-03      2    0    1         0            1     2
+    >>> t.attrs["activity_rule"]
+    'a customer counts while their last purchase is at most 31 days old'
+    """
+    _require(transactions, ["customer_id", "date"], "load_transactions", "transactions")
+    if isinstance(active_days, bool) or not isinstance(active_days, (int, np.integer)) or active_days < 1:
+        raise RetentionDataError(
+            f"active_days={active_days!r}: expected a whole number of days >= 1, for example "
+            "365 for 'bought within the last year'."
+        )
+    dates = transactions["date"]
+    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
+        raise RetentionDataError(
+            "transactions['date'] is not a datetime column; load the export with "
+            "retention_kit.load_transactions(...)."
+        )
+    if dates.isna().any():
+        raise RetentionDataError(
+            f"transactions['date']: {int(dates.isna().sum()):,} purchases have no date."
+        )
+    first_event, last_event = dates.min(), dates.max()
+    end = _observation_end(observation_end, last_event, first_event)
+    periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
+    days = _engine.day_numbers(dates)
+    in_window = days <= _engine.day_numbers(np.array([end.to_datetime64()]))[0]
+    codes, n = _engine.customer_codes(transactions["customer_id"].to_numpy()[in_window])
+    days = days[in_window]
+    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_day, codes, days)
+    # a purchase on day d counts at every snapshot t with d < t <= d + active_days
+    flows = _engine.activity_counts(codes, days + 1, days + 1 + int(active_days), first_day, boundaries)
+    rule = f"a customer counts while their last purchase is at most {int(active_days)} days old"
+    return _table(periods, flows, rule, end)
+
+
+def subscription_counts(
+    subscriptions: pd.DataFrame,
+    *,
+    freq: str,
+    observation_end: str | pd.Timestamp | None = None,
+    week_start: str = "MON",
+) -> pd.DataFrame:
+    """Customers per period from a subscription table: active while a spell is live.
+
+    Same columns and invariants as :func:`customer_counts`. A customer is a customer at
+    the end of a day if one of their spells started on or before that day and has not
+    ended (``end_date`` after that day, or blank). A spell ending on the day the next
+    one starts (a plan change) keeps the customer; a later spell after a gap is a
+    reactivation.
+
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        Canonical spells from :func:`load_subscriptions`
+        (``customer_id, start_date, end_date``).
+    freq : {"W", "M", "Q", "Y", "D"}
+        Period length.
+    observation_end : date, optional
+        Last day the data covers (default: the latest start or end date).
+    week_start : str
+        First day of a week for ``freq="W"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, start, new, end, retained, reactivated, lost, crr, start_retention,
+        acquired``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spells = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "c"],
+    ...     "start_date": pd.to_datetime(["2024-01-05", "2024-03-10", "2024-01-20", "2024-02-03"]),
+    ...     "end_date": pd.to_datetime(["2024-02-10", None, None, "2024-03-05"]),
+    ... })
+    >>> t = subscription_counts(spells, freq="M", observation_end="2024-03-31")
+    >>> t[["period", "start", "new", "end", "retained", "reactivated", "lost"]]
+        period  start  new  end  retained  reactivated  lost
+    0  2024-01      0    2    2         0            0     0
+    1  2024-02      2    1    2         1            0     1
+    2  2024-03      2    0    2         1            1     1
+    """
+    _require(subscriptions, ["customer_id", "start_date", "end_date"], "load_subscriptions", "subscriptions")
+    starts, ends = subscriptions["start_date"], subscriptions["end_date"]
+    if starts.isna().any():
+        raise RetentionDataError(
+            f"subscriptions['start_date']: {int(starts.isna().sum()):,} spells have no start date."
+        )
+    first_event = starts.min()
+    last_event = max(starts.max(), ends.max()) if ends.notna().any() else starts.max()
+    end = _observation_end(observation_end, last_event, first_event)
+    periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
+    s_days = _engine.day_numbers(starts)
+    horizon = int(boundaries[-1]) + 1 if len(boundaries) else int(s_days.max()) + 2
+    e_days = np.where(ends.isna().to_numpy(), horizon, _engine.day_numbers(ends.fillna(starts)))
+    codes, n = _engine.customer_codes(subscriptions["customer_id"].to_numpy())
+    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_day, codes, s_days)
+    # a spell [start, end) is live at the end of day d when start <= d < end, that is at
+    # snapshot t = d + 1 for start < t <= end
+    flows = _engine.activity_counts(codes, s_days + 1, np.minimum(e_days, horizon) + 1, first_day, boundaries)
+    rule = "a customer counts while one of their subscription spells is live"
+    return _table(periods, flows, rule, end)

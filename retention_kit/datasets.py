@@ -1,0 +1,168 @@
+"""Bundled data: the real CDNOW log (shipped inside ``lifetimes``) and the synthetic samples.
+
+The CDNOW files are read straight from the installed ``lifetimes`` package with
+:mod:`importlib.resources`. ``lifetimes.datasets`` itself is never imported: it needs
+``pkg_resources``, which current setuptools no longer provides.
+
+The synthetic samples live in the repository's ``data/`` folder, made by the seeded
+generator ``data/generate.py`` (see ``data/README.md`` for provenance and checksums).
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from ._compat import import_lifetimes
+from .errors import RetentionDataError
+from .loading import (
+    LoadReport,
+    load_sessions,
+    load_subscriptions,
+    load_survey,
+    load_transactions,
+)
+
+__all__ = [
+    "load_cdnow",
+    "sample_path",
+    "load_sample_orders",
+    "load_sample_subscriptions",
+    "load_sample_survey",
+    "load_sample_sessions",
+]
+
+_SAMPLES = {
+    "orders": "orders.csv",
+    "subscriptions": "subscriptions.csv",
+    "survey": "nps_survey.csv",
+    "sessions": "web_sessions.csv",
+}
+
+
+def load_cdnow(*, sample: bool = False) -> pd.DataFrame:
+    """The CDNOW transaction log: real purchases of an online CD shop, 1997-1998.
+
+    The full log follows the 23,570 customers who made their first purchase at CDNOW
+    in the first quarter of 1997, through 1998-06-30: 69,659 transactions. The sample is
+    the 1/10 random sample of those customers (2,357 customers, 6,919 transactions) used
+    by Fader, Hardie & Lee (2005) to present the BG/NBD model.
+
+    Parameters
+    ----------
+    sample : bool
+        ``False`` for the full log, ``True`` for the 1/10 sample.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Canonical transactions: ``customer_id`` (text; the sample's ids are its own
+        ``"0001"``..``"2357"``, the ids of the published sample summary), ``date``,
+        ``amount`` (US dollars) and ``cds`` (number of CDs in the order); the sample
+        also keeps ``master_id``, the customer's id in the full log. The log holds identical rows (two same-day orders of the
+        same value by one customer, 255 in the full log) and zero-dollar orders (80);
+        both are real records and are kept, and the load report says so.
+
+    Examples
+    --------
+    >>> tx = load_cdnow(sample=True)
+    >>> len(tx), tx["customer_id"].nunique()
+    (6919, 2357)
+    >>> str(tx["date"].min().date()), str(tx["date"].max().date())
+    ('1997-01-01', '1998-06-30')
+    """
+    folder = resources.files(import_lifetimes()) / "datasets"
+    if sample:
+        names = ["master_id", "customer_id", "date", "cds", "amount"]
+        resource = folder / "CDNOW_sample.txt"
+        read = dict(header=None, names=names)
+    else:
+        names = ["customer_id", "date", "cds", "amount"]
+        resource = folder / "CDNOW_master.txt"
+        read = dict(header=0, names=names)
+    with resources.as_file(resource) as path:
+        raw = pd.read_csv(
+            path, sep=r"\s+", dtype={"customer_id": "str", "master_id": "str", "date": "str"}, **read
+        )
+    tx = load_transactions(
+        raw,
+        customer_col="customer_id",
+        date_col="date",
+        amount_col="amount",
+        date_format="%Y%m%d",
+        duplicates="keep",
+        keep_columns=["cds"] + (["master_id"] if sample else []),
+    )
+    report: LoadReport = tx.attrs["load_report"]
+    report.source = resource.name
+    return tx
+
+
+def sample_path(name: str) -> Path:
+    """Path of a bundled synthetic sample: ``"orders"``, ``"subscriptions"``, ``"survey"``
+    or ``"sessions"``.
+
+    The files sit in the repository's ``data/`` folder, so the kit must be installed
+    from a checkout (``pip install -e .``, which ``make`` does).
+
+    Examples
+    --------
+    >>> sample_path("orders").name
+    'orders.csv'
+    """
+    if name not in _SAMPLES:
+        raise RetentionDataError(f"name={name!r}: expected one of {sorted(_SAMPLES)}.")
+    path = Path(__file__).resolve().parent.parent / "data" / _SAMPLES[name]
+    if not path.is_file():
+        raise RetentionDataError(
+            f"the sample file {path} is missing. The samples ship with the repository's data/ "
+            "folder: install the kit from a checkout with `pip install -e .`, or regenerate "
+            "them with `python data/generate.py`."
+        )
+    return path
+
+
+def load_sample_orders() -> pd.DataFrame:
+    """The synthetic shop's order log, refunds and duplicate export rows excluded.
+
+    Canonical transactions plus ``order_id`` and ``channel``. The file deliberately
+    holds refund rows (negative amounts) and repeated export rows; they are excluded
+    and counted in the load report.
+    """
+    return load_transactions(
+        sample_path("orders"),
+        customer_col="customer_id",
+        date_col="order_date",
+        amount_col="amount",
+        refunds="exclude",
+        duplicates="exclude",
+        keep_columns=["order_id", "channel"],
+    )
+
+
+def load_sample_subscriptions() -> pd.DataFrame:
+    """The synthetic SaaS subscription spells (``plan`` and ``segment`` kept)."""
+    return load_subscriptions(sample_path("subscriptions"), keep_columns=["plan", "segment"])
+
+
+def load_sample_survey() -> pd.DataFrame:
+    """The synthetic NPS survey export (``response_id``, ``plan``, ``segment``, ``region`` kept)."""
+    return load_survey(
+        sample_path("survey"),
+        score_col="score",
+        customer_col="customer_id",
+        date_col="response_date",
+        keep_columns=["response_id", "plan", "segment", "region"],
+    )
+
+
+def load_sample_sessions() -> pd.DataFrame:
+    """The synthetic web-analytics sessions (``session_id``, ``channel``, ``pages`` kept)."""
+    return load_sessions(
+        sample_path("sessions"),
+        visitor_col="visitor_id",
+        time_col="session_start",
+        keep_columns=["session_id", "channel", "pages"],
+    )

@@ -1,0 +1,53 @@
+"""The kit's one exception class and helpers that build its messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["RetentionDataError"]
+
+
+class RetentionDataError(ValueError):
+    """Input the kit cannot use as given.
+
+    The message names the parameter, the column, a few offending values with their
+    row numbers, and what to do about it. It is a ``ValueError``, so code that
+    already catches ``ValueError`` keeps working.
+    """
+
+
+def describe_rows(
+    mask: np.ndarray | pd.Series,
+    values: pd.Series | np.ndarray | None,
+    where: Sequence[str],
+    *,
+    limit: int = 5,
+) -> str:
+    """Describe the first ``limit`` rows where ``mask`` is true, e.g. "line 5: 'x', line 9: ''".
+
+    ``where`` holds a human-readable location for every row ("line 5" for a CSV file,
+    "row 3" for a DataFrame).
+    """
+    mask = np.asarray(mask, dtype=bool)
+    positions = np.flatnonzero(mask)
+    shown = []
+    for pos in positions[:limit]:
+        if values is None:
+            shown.append(str(where[pos]))
+        else:
+            value = values.iloc[pos] if isinstance(values, pd.Series) else values[pos]
+            shown.append(f"{where[pos]}: {_show(value)}")
+    text = ", ".join(shown)
+    more = len(positions) - limit
+    if more > 0:
+        text += f" (and {more:,} more)"
+    return text
+
+
+def _show(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return "(blank)"
+    return repr(value) if isinstance(value, str) else str(value)
