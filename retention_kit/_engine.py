@@ -60,7 +60,7 @@ def activity_counts(
         the period) and ``acquired`` (first event inside the period, active at its end
         or not).
     """
-    n_periods = len(boundaries) - 1
+    n_periods = max(len(boundaries) - 1, 0)
     out = {
         name: np.zeros(n_periods, dtype=np.int64)
         for name in ("start", "end", "retained", "lost", "new", "reactivated", "acquired")

@@ -47,6 +47,14 @@ def _observation_end(value: object, last_event: pd.Timestamp, first_event: pd.Ti
     return end
 
 
+def _no_period(periods: pd.PeriodIndex, first: pd.Timestamp, end: pd.Timestamp, freq: str) -> None:
+    if len(periods) == 0:
+        raise RetentionDataError(
+            f"freq={freq!r}: the data runs from {first.date()} to {end.date()}, which holds no "
+            "complete period of that length. Use a shorter freq, or a later observation_end."
+        )
+
+
 def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end: pd.Timestamp) -> pd.DataFrame:
     table = pd.DataFrame({"period": periods})
     for name in ("start", "new", "end", "retained", "reactivated", "lost"):
@@ -125,7 +133,8 @@ def customer_counts(
     ------
     RetentionDataError
         If the table lacks the canonical columns or is empty, ``active_days`` is not a
-        positive whole number, ``freq`` is unknown, or a date is missing.
+        positive whole number, ``freq`` is unknown, a date is missing, or the data holds
+        no complete period.
 
     See Also
     --------
@@ -167,6 +176,7 @@ def customer_counts(
     first_event, last_event = dates.min(), dates.max()
     end = _observation_end(observation_end, last_event, first_event)
     periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
+    _no_period(periods, first_event, end, freq)
     days = _engine.day_numbers(dates)
     in_window = days <= _engine.day_numbers(np.array([end.to_datetime64()]))[0]
     codes, n = _engine.customer_codes(transactions["customer_id"].to_numpy()[in_window])
@@ -237,6 +247,7 @@ def subscription_counts(
     last_event = max(starts.max(), ends.max()) if ends.notna().any() else starts.max()
     end = _observation_end(observation_end, last_event, first_event)
     periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
+    _no_period(periods, first_event, end, freq)
     s_days = _engine.day_numbers(starts)
     horizon = int(boundaries[-1]) + 1 if len(boundaries) else int(s_days.max()) + 2
     e_days = np.where(ends.isna().to_numpy(), horizon, _engine.day_numbers(ends.fillna(starts)))
