@@ -17,7 +17,7 @@ from .loading import (
     load_transactions,
 )
 from .metrics import crr
-from .plotting import plot_crr
+from .plotting import plot_crr, plot_customer_flows
 
 __version__ = "0.1.0"
 
@@ -33,5 +33,6 @@ __all__ = [
     "subscription_counts",
     "crr",
     "plot_crr",
+    "plot_customer_flows",
     "datasets",
 ]

@@ -97,6 +97,8 @@ def plot_customer_flows(
         ax.bar(x, values, bottom=bottom, label=column, color=color)
         bottom += values
     ax.bar(x, -table["lost"].to_numpy(dtype=float), label="lost", color="#c44e52")
+    # headroom so the legend never covers the bars
+    ax.set_ylim(top=max(float(bottom.max(initial=0)), 1.0) * 1.3)
     ax.axhline(0, color="black", linewidth=0.8)
     ax.set_xticks(x, _labels(table["period"]), rotation=45, ha="right")
     ax.set_ylabel("customers")
