@@ -526,8 +526,13 @@ def make_survey(
         index=customers,
     )
     start = pd.to_datetime(spells["start_date"]).to_numpy().astype("datetime64[D]").astype(np.int64)
-    end_str = spells["end_date"].replace("", "9999-12-31")
-    stop = pd.to_datetime(end_str, format="%Y-%m-%d").to_numpy().astype("datetime64[D]").astype(np.int64)
+    # live spells (empty end_date) never stop within the survey's horizon
+    live_end = spells["end_date"].eq("").to_numpy()
+    stop = np.full(len(spells), np.iinfo(np.int64).max, dtype=np.int64)
+    stop[~live_end] = (
+        pd.to_datetime(spells["end_date"][~live_end], format="%Y-%m-%d")
+        .to_numpy().astype("datetime64[D]").astype(np.int64)
+    )
     spell_cust = spells["customer_id"].to_numpy()
     first_wave = _day_number(SURVEY_WAVES[0])
 

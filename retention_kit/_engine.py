@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["day_numbers", "customer_codes", "activity_counts"]
+__all__ = ["day_numbers", "customer_codes", "activity_counts", "activity_runs"]
 
 
 def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
@@ -24,10 +24,10 @@ def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
     return values.astype(np.int64)
 
 
-def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, int]:
-    """Factorize customer ids into 0..n-1 codes; returns (codes, n_customers)."""
+def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize customer ids into 0..n-1 codes; returns (codes, id of each code)."""
     codes, uniques = pd.factorize(np.asarray(ids), sort=False)
-    return codes.astype(np.int64), len(uniques)
+    return codes.astype(np.int64), np.asarray(uniques)
 
 
 def activity_counts(
@@ -116,3 +116,35 @@ def activity_counts(
     out["new"] = np.bincount(enter_k[is_new], minlength=n_periods).astype(np.int64)
     out["reactivated"] = np.bincount(enter_k[~is_new], minlength=n_periods).astype(np.int64)
     return out
+
+
+def activity_runs(
+    codes: np.ndarray, active_from: np.ndarray, active_to: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Merge each customer's activity spells into disjoint runs of continuous activity.
+
+    Spells ``[active_from, active_to)`` (snapshot days) of one customer that overlap or
+    touch become one run. Returns ``(codes, run_from, run_to)`` sorted by customer and
+    start; a customer is active at snapshot ``t`` iff one of their runs has
+    ``run_from <= t < run_to``, and the day ``run_to - 1`` is the day they stopped (a
+    churn event, when it falls inside the observation).
+    """
+    keep = active_to > active_from
+    codes, lo, hi = codes[keep], active_from[keep], active_to[keep]
+    if len(codes) == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty.copy(), empty.copy()
+    order = np.lexsort((lo, codes))
+    codes, lo, hi = codes[order], lo[order], hi[order]
+    base = lo.min()
+    span = int(hi.max() - base) + 2
+    shifted_hi = (hi - base) + codes * span  # a running max that restarts per customer
+    running = np.maximum.accumulate(shifted_hi)
+    previous = np.empty_like(running)
+    previous[0] = -1
+    previous[1:] = running[:-1]
+    starts = (lo - base) + codes * span > previous
+    run_id = np.cumsum(starts) - 1
+    run_to = np.full(int(run_id[-1]) + 1, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(run_to, run_id, hi)
+    return codes[starts], lo[starts], run_to

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine
+from .activity import Activity, subscriptions_activity, transactions_activity
 from .errors import RetentionDataError
 from .periods import complete_periods
 
@@ -15,36 +16,6 @@ _COLUMNS = [
     "period", "start", "new", "end", "retained", "reactivated", "lost",
     "crr", "start_retention", "acquired",
 ]
-
-
-def _require(df: object, columns: list[str], loader: str, param: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise RetentionDataError(f"{param}: expected a pandas DataFrame, got {type(df).__name__}.")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise RetentionDataError(
-            f"{param}: missing canonical column(s) {missing}; got {list(df.columns)}. "
-            f"Load the export with retention_kit.{loader}(...), which maps your column names."
-        )
-    if len(df) == 0:
-        raise RetentionDataError(f"{param}: the table is empty, so there is nothing to count.")
-
-
-def _observation_end(value: object, last_event: pd.Timestamp, first_event: pd.Timestamp) -> pd.Timestamp:
-    if value is None:
-        return last_event.normalize()
-    try:
-        end = pd.Timestamp(value).normalize()
-    except (TypeError, ValueError):
-        raise RetentionDataError(
-            f"observation_end={value!r}: expected a date such as '1998-06-30'."
-        ) from None
-    if end < first_event.normalize():
-        raise RetentionDataError(
-            f"observation_end={end.date()} is before the first event ({first_event.date()}): "
-            "no period can be observed."
-        )
-    return end
 
 
 def _no_period(periods: pd.PeriodIndex, first: pd.Timestamp, end: pd.Timestamp, freq: str) -> None:
@@ -157,36 +128,8 @@ def customer_counts(
     >>> t.attrs["activity_rule"]
     'a customer counts while their last purchase is at most 31 days old'
     """
-    _require(transactions, ["customer_id", "date"], "load_transactions", "transactions")
-    if isinstance(active_days, bool) or not isinstance(active_days, (int, np.integer)) or active_days < 1:
-        raise RetentionDataError(
-            f"active_days={active_days!r}: expected a whole number of days >= 1, for example "
-            "365 for 'bought within the last year'."
-        )
-    dates = transactions["date"]
-    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-        raise RetentionDataError(
-            "transactions['date'] is not a datetime column; load the export with "
-            "retention_kit.load_transactions(...)."
-        )
-    if dates.isna().any():
-        raise RetentionDataError(
-            f"transactions['date']: {int(dates.isna().sum()):,} purchases have no date."
-        )
-    first_event, last_event = dates.min(), dates.max()
-    end = _observation_end(observation_end, last_event, first_event)
-    periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
-    _no_period(periods, first_event, end, freq)
-    days = _engine.day_numbers(dates)
-    in_window = days <= _engine.day_numbers(np.array([end.to_datetime64()]))[0]
-    codes, n = _engine.customer_codes(transactions["customer_id"].to_numpy()[in_window])
-    days = days[in_window]
-    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_day, codes, days)
-    # a purchase on day d counts at every snapshot t with d < t <= d + active_days
-    flows = _engine.activity_counts(codes, days + 1, days + 1 + int(active_days), first_day, boundaries)
-    rule = f"a customer counts while their last purchase is at most {int(active_days)} days old"
-    return _table(periods, flows, rule, end)
+    act = transactions_activity(transactions, active_days=active_days, observation_end=observation_end)
+    return _counts(act, freq, week_start)
 
 
 def subscription_counts(
@@ -237,25 +180,12 @@ def subscription_counts(
     1  2024-02      2    1    2         1            0     1
     2  2024-03      2    0    2         1            1     1
     """
-    _require(subscriptions, ["customer_id", "start_date", "end_date"], "load_subscriptions", "subscriptions")
-    starts, ends = subscriptions["start_date"], subscriptions["end_date"]
-    if starts.isna().any():
-        raise RetentionDataError(
-            f"subscriptions['start_date']: {int(starts.isna().sum()):,} spells have no start date."
-        )
-    first_event = starts.min()
-    last_event = max(starts.max(), ends.max()) if ends.notna().any() else starts.max()
-    end = _observation_end(observation_end, last_event, first_event)
-    periods, boundaries = complete_periods(first_event, end, freq, week_start=week_start)
-    _no_period(periods, first_event, end, freq)
-    s_days = _engine.day_numbers(starts)
-    horizon = int(boundaries[-1]) + 1 if len(boundaries) else int(s_days.max()) + 2
-    e_days = np.where(ends.isna().to_numpy(), horizon, _engine.day_numbers(ends.fillna(starts)))
-    codes, n = _engine.customer_codes(subscriptions["customer_id"].to_numpy())
-    first_day = np.full(n, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first_day, codes, s_days)
-    # a spell [start, end) is live at the end of day d when start <= d < end, that is at
-    # snapshot t = d + 1 for start < t <= end
-    flows = _engine.activity_counts(codes, s_days + 1, np.minimum(e_days, horizon) + 1, first_day, boundaries)
-    rule = "a customer counts while one of their subscription spells is live"
-    return _table(periods, flows, rule, end)
+    act = subscriptions_activity(subscriptions, observation_end=observation_end)
+    return _counts(act, freq, week_start)
+
+
+def _counts(act: Activity, freq: str, week_start: str) -> pd.DataFrame:
+    periods, boundaries = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
+    _no_period(periods, act.first_event, act.observation_end, freq)
+    flows = _engine.activity_counts(act.codes, act.active_from, act.active_to, act.first_day, boundaries)
+    return _table(periods, flows, act.rule, act.observation_end)
