@@ -383,8 +383,12 @@ def _to_datetime(
         try:
             parsed = pd.to_datetime(text, format=fmt, errors="coerce", **options)
         except ValueError:
-            # mixed UTC offsets: compare instants in UTC, then keep wall-clock UTC time
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True, **options)
+            # pandas' cache of unique strings can take a path that raises where the plain
+            # path does not (it depends on string hash order): parse again without it
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", cache=False, **options)
+        if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
+            # mixed UTC offsets give an object column: compare instants in UTC
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True, cache=False, **options)
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
         note = f"{col}: times with a UTC offset converted to UTC"
