@@ -6,6 +6,7 @@ count customers per period with :func:`customer_counts` and compute :func:`crr`.
 """
 
 from . import datasets
+from .churn import CHURN_METHODS, churn_rate, churn_table
 from .counts import customer_counts, subscription_counts
 from .errors import RetentionDataError
 from .loading import (
@@ -18,6 +19,8 @@ from .loading import (
 )
 from .metrics import crr
 from .plotting import plot_crr, plot_customer_flows
+from .revenue import mrr_movements, revenue_retention
+from .survival import SBGFit, fit_sbg, kaplan_meier, tenure_table
 
 __version__ = "0.1.0"
 
@@ -32,6 +35,15 @@ __all__ = [
     "customer_counts",
     "subscription_counts",
     "crr",
+    "CHURN_METHODS",
+    "churn_rate",
+    "churn_table",
+    "mrr_movements",
+    "revenue_retention",
+    "SBGFit",
+    "fit_sbg",
+    "tenure_table",
+    "kaplan_meier",
     "plot_crr",
     "plot_customer_flows",
     "datasets",

@@ -1,0 +1,216 @@
+"""Revenue churn for subscriptions: MRR movements, gross and net revenue churn, GRR and NRR."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .activity import Activity, day, subscriptions_activity
+from .errors import RetentionDataError
+from .periods import complete_periods
+
+__all__ = ["mrr_movements", "revenue_retention"]
+
+
+def _mrr_activity(subscriptions: pd.DataFrame, observation_end: object) -> tuple[Activity, np.ndarray]:
+    act = subscriptions_activity(subscriptions, observation_end=observation_end)
+    if "mrr" not in subscriptions.columns:
+        raise RetentionDataError(
+            "subscriptions: no 'mrr' column. Load the table with "
+            "retention_kit.load_subscriptions(..., mrr_col='your MRR column')."
+        )
+    mrr = subscriptions["mrr"].to_numpy(dtype=float)[act.source_rows]
+    if np.isnan(mrr).any() or (mrr < 0).any():
+        raise RetentionDataError(
+            "subscriptions['mrr']: blank or negative values; load the table with "
+            "retention_kit.load_subscriptions(...), which checks them."
+        )
+    return act, mrr
+
+
+def _mrr_at(act: Activity, mrr: np.ndarray, snapshots: np.ndarray) -> np.ndarray:
+    """Each customer's MRR at each snapshot day: a (customers x snapshots) matrix."""
+    lo = np.searchsorted(snapshots, act.active_from, side="left")
+    hi = np.searchsorted(snapshots, act.active_to, side="left")
+    counts = np.clip(hi - lo, 0, None)
+    spell = np.repeat(np.arange(len(lo)), counts)
+    offsets = np.cumsum(counts) - counts
+    k = lo[spell] + (np.arange(counts.sum()) - offsets[spell])
+    out = np.zeros((len(act.ids), len(snapshots)))
+    np.add.at(out, (act.codes[spell], k), mrr[spell])
+    return out
+
+
+def mrr_movements(
+    subscriptions: pd.DataFrame,
+    *,
+    freq: str = "M",
+    observation_end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Monthly recurring revenue per period, split into its movements.
+
+    Each customer's MRR (the sum over their live spells) is compared between the start
+    and the end of the period:
+
+    - ``new``: MRR of customers with none at the start whose first spell starts in the
+      period;
+    - ``reactivation``: MRR of customers with none at the start who had been customers
+      before;
+    - ``expansion`` / ``contraction``: increases / decreases of customers with MRR at
+      both ends (upgrades, downgrades);
+    - ``churned``: MRR at the start of customers with none at the end.
+
+    The movements add up:
+    ``mrr_start + new + expansion - contraction - churned + reactivation = mrr_end``.
+    A customer who leaves and comes back inside one period shows only the net change.
+
+    .. math::
+
+        \\text{gross revenue churn} = \\frac{\\text{churned} + \\text{contraction}}{\\text{MRR at start}},
+        \\qquad
+        \\text{net revenue churn} = \\frac{\\text{churned} + \\text{contraction} - \\text{expansion}}{\\text{MRR at start}}
+
+    Net revenue churn is the articles' formula; negative means the existing customers'
+    expansion outgrew what was lost (net expansion). Both are in percent, NaN with a
+    ``note`` when there was no MRR at the start.
+
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        Spells from :func:`load_subscriptions` with an ``mrr`` column.
+    freq : {"M", "Q", "Y", "W", "D"}
+        Period length; only complete periods are reported.
+    observation_end : date, optional
+        Last day the data covers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, mrr_start, new, expansion, contraction, churned, reactivation, mrr_end,
+        gross_revenue_churn, net_revenue_churn, note``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spells = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "c"],
+    ...     "start_date": pd.to_datetime(["2024-01-01", "2024-02-10", "2024-01-05", "2024-02-03"]),
+    ...     "end_date": pd.to_datetime(["2024-02-10", None, "2024-02-20", None]),
+    ...     "mrr": [100.0, 150.0, 50.0, 30.0],
+    ... })
+    >>> m = mrr_movements(spells, observation_end="2024-02-29")
+    >>> [float(x) for x in m.iloc[1][["mrr_start", "new", "expansion", "churned", "mrr_end"]]]
+    [150.0, 30.0, 50.0, 50.0, 180.0]
+    >>> round(float(m.iloc[1]["net_revenue_churn"]), 2)
+    0.0
+    """
+    act, mrr = _mrr_activity(subscriptions, observation_end)
+    periods, bounds = complete_periods(act.first_event, act.observation_end, freq)
+    if len(periods) == 0:
+        raise RetentionDataError(
+            f"freq={freq!r}: the data runs from {act.first_event.date()} to "
+            f"{act.observation_end.date()}, which holds no complete period of that length."
+        )
+    matrix = _mrr_at(act, mrr, bounds)
+    m0, m1 = matrix[:, :-1], matrix[:, 1:]
+    had, has = m0 > 0, m1 > 0
+    first_new = act.first_day[:, None] >= bounds[None, :-1]
+    both = had & has
+    table = pd.DataFrame({"period": periods})
+    table["mrr_start"] = m0.sum(axis=0)
+    table["new"] = np.where(~had & has & first_new, m1, 0).sum(axis=0)
+    table["expansion"] = np.where(both & (m1 > m0), m1 - m0, 0).sum(axis=0)
+    table["contraction"] = np.where(both & (m1 < m0), m0 - m1, 0).sum(axis=0)
+    table["churned"] = np.where(had & ~has, m0, 0).sum(axis=0)
+    table["reactivation"] = np.where(~had & has & ~first_new, m1, 0).sum(axis=0)
+    table["mrr_end"] = m1.sum(axis=0)
+    start = table["mrr_start"].to_numpy()
+    lost = (table["churned"] + table["contraction"]).to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["gross_revenue_churn"] = np.where(start > 0, 100.0 * lost / start, np.nan)
+        table["net_revenue_churn"] = np.where(
+            start > 0, 100.0 * (lost - table["expansion"].to_numpy()) / start, np.nan
+        )
+    table["note"] = np.where(start > 0, "", "no MRR at the start of the period: revenue churn undefined")
+    table.attrs["observation_end"] = str(act.observation_end.date())
+    return table
+
+
+def revenue_retention(
+    subscriptions: pd.DataFrame,
+    *,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    observation_end: str | pd.Timestamp | None = None,
+) -> dict[str, float]:
+    """Gross and net revenue retention (GRR, NRR) of the customers paying at ``start``.
+
+    Only customers with MRR at the start of the window count; customers acquired during
+    it are left out, so growth from new business cannot hide losses.
+
+    .. math::
+
+        \\mathrm{GRR} = \\frac{\\sum_i \\min(m_i^{end}, m_i^{start})}{\\sum_i m_i^{start}},
+        \\qquad
+        \\mathrm{NRR} = \\frac{\\sum_i m_i^{end}}{\\sum_i m_i^{start}}
+
+    GRR counts churn and downgrades only (at most 100 %); NRR adds upgrades and can pass
+    100 %.
+
+    Parameters
+    ----------
+    subscriptions : pandas.DataFrame
+        Spells from :func:`load_subscriptions` with an ``mrr`` column.
+    start, end : date
+        The window: MRR at the start of day ``start`` versus the start of day ``end``
+        (a 12-month lookback: ``start="2024-07-01", end="2025-07-01"``).
+    observation_end : date, optional
+        Last day the data covers.
+
+    Returns
+    -------
+    dict
+        ``customers`` (paying at the start), ``mrr_start``, ``mrr_end`` (of those same
+        customers), ``grr`` and ``nrr`` in percent.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spells = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "b", "c", "d"],
+    ...     "start_date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-06-01", "2024-01-01", "2024-03-01"]),
+    ...     "end_date": pd.to_datetime(["2024-04-01", "2024-06-01", None, None, None]),
+    ...     "mrr": [100.0, 100.0, 180.0, 100.0, 500.0],
+    ... })
+    >>> r = revenue_retention(spells, start="2024-02-01", end="2024-12-01", observation_end="2024-12-31")
+    >>> r["customers"], r["mrr_start"], r["mrr_end"], round(r["grr"], 1), round(r["nrr"], 1)
+    (3, 300.0, 280.0, 66.7, 93.3)
+    """
+    act, mrr = _mrr_activity(subscriptions, observation_end)
+    try:
+        t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    except (TypeError, ValueError):
+        raise RetentionDataError(f"start={start!r}, end={end!r}: expected dates.") from None
+    if t1 <= t0:
+        raise RetentionDataError(f"end={t1.date()} is not after start={t0.date()}.")
+    if day(t1) > act.end_snapshot:
+        raise RetentionDataError(
+            f"end={t1.date()}: the data is observed only to {act.observation_end.date()}; "
+            f"the window must end by {(act.observation_end + pd.Timedelta(days=1)).date()}."
+        )
+    matrix = _mrr_at(act, mrr, np.array([day(t0), day(t1)]))
+    paying = matrix[:, 0] > 0
+    m0, m1 = matrix[paying, 0], matrix[paying, 1]
+    if not paying.any():
+        raise RetentionDataError(
+            f"start={t0.date()}: no customer was paying at the start of the window, so GRR and "
+            "NRR are undefined. Choose a later start."
+        )
+    total = float(m0.sum())
+    return {
+        "customers": int(paying.sum()),
+        "mrr_start": total,
+        "mrr_end": float(m1.sum()),
+        "grr": 100.0 * float(np.minimum(m0, m1).sum()) / total,
+        "nrr": 100.0 * float(m1.sum()) / total,
+    }
