@@ -1,0 +1,94 @@
+"""sBG against Fader & Hardie (2007), and Kaplan-Meier tenure."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import retention_kit as rk
+from retention_kit import RetentionDataError
+
+# Fader & Hardie (2007), survivors of 1000 customers, years 0-7, and years 8-12 observed
+REGULAR = [1000, 631, 468, 382, 326, 289, 262, 241]
+REGULAR_LATER = [223, 207, 194, 183, 173]
+HIGH_END = [1000, 869, 743, 653, 593, 551, 517, 491]
+HIGH_END_LATER = [468, 445, 427, 409, 394]
+
+
+@pytest.mark.parametrize(("alive", "alpha", "beta"), [(REGULAR, 0.704, 1.182), (HIGH_END, 0.668, 3.806)])
+def test_published_estimates(alive, alpha, beta):
+    fit = rk.fit_sbg(alive)
+    assert round(fit.alpha, 3) == alpha
+    assert round(fit.beta, 3) == beta
+
+
+@pytest.mark.parametrize(("alive", "later"), [(REGULAR, REGULAR_LATER), (HIGH_END, HIGH_END_LATER)])
+def test_projection_of_years_8_to_12_is_close_to_what_was_observed(alive, later):
+    projected = rk.fit_sbg(alive).projected_alive(np.arange(8, 13))
+    error = np.abs(projected - later) / np.array(later)
+    assert error.max() < 0.05  # within 5 % five years beyond the data
+
+
+def test_model_identities():
+    fit = rk.fit_sbg(REGULAR)
+    t = np.arange(1, 13)
+    s = fit.survival(np.arange(0, 13))
+    assert s[0] == pytest.approx(1.0)
+    assert np.allclose(fit.retention_rate(t), s[1:] / s[:-1])
+    assert np.allclose(fit.churn_probability(t), s[:-1] - s[1:])
+    assert np.all(np.diff(fit.retention_rate(t)) > 0)  # rises as the churn-prone leave
+
+
+def test_fitted_beats_nearby_parameters():
+    fit = rk.fit_sbg(HIGH_END)
+    from scipy import special
+    counts = np.array(HIGH_END)
+    lost = -np.diff(counts)
+    t = np.arange(1, len(counts))
+
+    def ll(a, b):
+        base = special.betaln(a, b)
+        return float(np.sum(lost * (special.betaln(a + 1, b + t - 1) - base))
+                     + counts[-1] * (special.betaln(a, b + len(counts) - 1) - base))
+
+    assert ll(fit.alpha, fit.beta) == pytest.approx(fit.log_likelihood)
+    for da, db in [(0.01, 0), (-0.01, 0), (0, 0.05), (0, -0.05)]:
+        assert ll(fit.alpha + da, fit.beta + db) < fit.log_likelihood
+
+
+@pytest.mark.parametrize(("alive", "fragment"), [
+    ([1000], "at least two"),
+    ([1000, 900, 950], "rises from period 1"),
+    ([0, 0], "must be positive"),
+    ([100, 100, 100], "no customer was lost"),
+    ([100, 50.5], "whole"),
+    ([100, -1], "non-negative"),
+])
+def test_bad_survivor_counts(alive, fragment):
+    with pytest.raises(RetentionDataError, match=fragment):
+        rk.fit_sbg(alive)
+
+
+def test_kaplan_meier_on_sample_by_plan():
+    subs = rk.datasets.load_sample_subscriptions()
+    km = rk.kaplan_meier(subs, observation_end="2025-06-30", by="plan")
+    assert set(km["group"]) == {"basic", "pro", "enterprise"}
+    for _, curve in km.groupby("group"):
+        assert curve["survival"].iloc[0] == 1.0
+        assert (np.diff(curve["survival"]) <= 0).all()
+        assert ((curve["ci_lower"] <= curve["survival"]) & (curve["survival"] <= curve["ci_upper"])).all()
+    medians = km.attrs["median"]
+    assert medians["basic"] < medians["pro"]  # basic churns fastest by construction
+
+
+def test_tenure_censoring_and_plan_changes():
+    subs = rk.datasets.load_sample_subscriptions()
+    tenures = rk.tenure_table(subs, observation_end="2025-06-30")
+    assert len(tenures) == subs["customer_id"].nunique()
+    live = set(subs.loc[subs["end_date"].isna(), "customer_id"])
+    # a customer whose first tenure is still running is censored
+    assert not tenures.loc[tenures["churned"], "customer_id"].isin(
+        set(tenures.loc[~tenures["churned"], "customer_id"])).any()
+    assert tenures.loc[~tenures["churned"], "customer_id"].isin(live).all()
+    with pytest.raises(RetentionDataError, match="observation_end"):
+        rk.tenure_table(subs, observation_end=None)
