@@ -18,9 +18,10 @@ from .loading import (
     load_transactions,
 )
 from .metrics import crr
+from . import plotting
 from .plotting import plot_crr, plot_customer_flows
 from .revenue import mrr_movements, revenue_retention
-from .survival import SBGFit, fit_sbg, kaplan_meier, tenure_table
+from .survival import SBGFit, fit_sbg, kaplan_meier, kaplan_meier_estimate, tenure_table
 
 __version__ = "0.1.0"
 
@@ -44,7 +45,9 @@ __all__ = [
     "fit_sbg",
     "tenure_table",
     "kaplan_meier",
+    "kaplan_meier_estimate",
     "plot_crr",
     "plot_customer_flows",
     "datasets",
+    "plotting",
 ]

@@ -56,11 +56,16 @@ def _observation_end(value: object, last_event: pd.Timestamp, first_event: pd.Ti
     if value is None:
         return pd.Timestamp(last_event).normalize()
     try:
-        end = pd.Timestamp(value).normalize()
+        end = pd.Timestamp(value)
     except (TypeError, ValueError):
+        end = pd.NaT
+    if end is pd.NaT:
         raise RetentionDataError(
             f"observation_end={value!r}: expected a date such as '1998-06-30'."
         ) from None
+    if end.tzinfo is not None:
+        end = end.tz_localize(None)
+    end = end.normalize()
     if end < pd.Timestamp(first_event).normalize():
         raise RetentionDataError(
             f"observation_end={end.date()} is before the first event ({first_event.date()}): "
@@ -75,6 +80,21 @@ def _check_frame(table: object, param: str) -> pd.DataFrame:
     if len(table) == 0:
         raise RetentionDataError(f"{param}: the table is empty, so there is nothing to count.")
     return table
+
+
+def _check_ids(table: pd.DataFrame, param: str) -> None:
+    missing = table["customer_id"].isna().to_numpy()
+    if missing.any():
+        raise RetentionDataError(
+            f"{param}['customer_id']: {int(missing.sum()):,} rows have no customer id (first at "
+            f"row {int(np.flatnonzero(missing)[0])}). Load the export with "
+            "retention_kit.load_transactions / load_subscriptions, which report or exclude them."
+        )
+
+
+def _naive(dates: pd.Series) -> pd.Series:
+    """Drop a time zone, keeping local wall-clock times (the loaders' rule)."""
+    return dates.dt.tz_localize(None) if getattr(dates.dt, "tz", None) is not None else dates
 
 
 def transactions_activity(
@@ -109,6 +129,8 @@ def transactions_activity(
         )
     if dates.isna().any():
         raise RetentionDataError(f"{param}['date']: {int(dates.isna().sum()):,} purchases have no date.")
+    _check_ids(transactions, param)
+    dates = _naive(dates)
     first_event = dates.min()
     end = _observation_end(observation_end, dates.max(), first_event)
     days = _engine.day_numbers(dates)
@@ -147,7 +169,14 @@ def subscriptions_activity(
             f"{param}: missing canonical column(s) {missing}; got {list(subscriptions.columns)}. "
             "Load the export with retention_kit.load_subscriptions(...)."
         )
-    starts, ends = subscriptions["start_date"], subscriptions["end_date"]
+    for col in ("start_date", "end_date"):
+        if not pd.api.types.is_datetime64_any_dtype(subscriptions[col].dtype):
+            raise RetentionDataError(
+                f"{param}[{col!r}] is not a datetime column; load the export with "
+                "retention_kit.load_subscriptions(...)."
+            )
+    _check_ids(subscriptions, param)
+    starts, ends = _naive(subscriptions["start_date"]), _naive(subscriptions["end_date"])
     if starts.isna().any():
         raise RetentionDataError(
             f"{param}['start_date']: {int(starts.isna().sum()):,} spells have no start date."

@@ -183,15 +183,22 @@ def _read(
             ) from None
         _check_columns(header.columns, wanted, name)
         dtype = {col: "str" for col in text_columns if col is not None}
-        raw = pd.read_csv(
-            path,
-            sep=sep,
-            encoding=encoding,
-            dtype=dtype,
-            keep_default_na=False,
-            na_values=[""],
-            skip_blank_lines=False,
-        )
+        try:
+            raw = pd.read_csv(
+                path,
+                sep=sep,
+                encoding=encoding,
+                dtype=dtype,
+                keep_default_na=False,
+                na_values=[""],
+                skip_blank_lines=False,
+            )
+        except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
+            raise RetentionDataError(
+                f"source: {name!r} could not be read as a {sep!r}-separated text file with "
+                f"encoding {encoding!r}: {exc}. Check that every row has as many fields as the "
+                "header (quote values that contain the separator), or pass sep= / encoding=."
+            ) from None
         # line 1 is the header, so data row i sits on line i + 2
         where = [f"line {i + 2}" for i in range(len(raw))]
     else:
@@ -252,6 +259,10 @@ def _ids(
 
 
 _SLASHED = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?$")
+_OFFSET = re.compile(
+    r"^(\d{4}-?\d{2}-?\d{2}[T ]\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+)
+_FULL_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])|^\d{8}(?:$|T)")
 
 
 def _dates(
@@ -277,7 +288,7 @@ def _dates(
         parsed = values
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
-            frame.notes.append(f"{col}: time zone dropped, local wall-clock times kept")
+            _note_offsets(frame, col)
         blank = parsed.isna().to_numpy() & mask
         if blank.any() and not allow_blank:
             raise RetentionDataError(
@@ -314,7 +325,20 @@ def _dates(
         result[todo] = parsed.to_numpy()
         return result
 
+    offset = sub.str.extract(_OFFSET)
+    has_offset = offset[0].notna().to_numpy()
+    if has_offset.any():
+        # the day a customer bought is the day on their own clock: keep the wall-clock
+        # time written in the export and drop the offset, the same rule as for a
+        # time-zone-aware DataFrame column
+        sub = sub.where(~has_offset, offset[0])
+        frame.notes.append(
+            f"{col}: {int(has_offset.sum()):,} values carried a UTC offset; their local "
+            "wall-clock times were kept and the offsets dropped"
+        )
     iso = _to_datetime(sub, "ISO8601", frame, col)
+    # ISO 8601 also allows '2024' or '2024-07'; a transaction needs a full date
+    iso = iso.where(sub.str.match(_FULL_ISO_DATE).fillna(False).to_numpy(bool))
     iso_bad = iso.isna().to_numpy()
     if not iso_bad.any():
         result[todo] = iso.to_numpy()
@@ -360,41 +384,52 @@ def _dates(
     inferred = (
         f"%d{sep_char}%m{sep_char}{year}" if day_first else f"%m{sep_char}%d{sep_char}{year}"
     )
-    parsed = _to_datetime(sub.str.slice(0, None), inferred, frame, col, exact=False)
+    parsed = _to_datetime(sub, inferred, frame, col)
     bad = parsed.isna().to_numpy()
     if bad.any():
         full = np.zeros(len(text), dtype=bool)
         full[np.flatnonzero(todo)[bad]] = True
         raise RetentionDataError(
             f"{param}={col!r}: the values look like {inferred!r} but {int(bad.sum()):,} do "
-            f"not parse with it: {describe_rows(full, text, frame.where)}. {fix}"
+            f"not parse with it: {describe_rows(full, text, frame.where)}. If they carry a "
+            f"time of day, pass it in the format, for example date_format='{inferred} %H:%M'. {fix}"
         )
     frame.notes.append(f"{col}: dates read as {inferred!r} (decided from the values)")
     result[todo] = parsed.to_numpy()
     return result
 
 
-def _to_datetime(
-    text: pd.Series, fmt: str, frame: _Frame, col: str, *, exact: bool = True
-) -> pd.Series:
-    options = {} if fmt == "ISO8601" else {"exact": exact}
+def _to_datetime(text: pd.Series, fmt: str, frame: _Frame, col: str) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", **options)
+            parsed = pd.to_datetime(text, format=fmt, errors="coerce")
         except ValueError:
             # pandas' cache of unique strings can take a path that raises where the plain
             # path does not (it depends on string hash order): parse again without it
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", cache=False, **options)
-        if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
-            # mixed UTC offsets give an object column: compare instants in UTC
-            parsed = pd.to_datetime(text, format=fmt, errors="coerce", utc=True, cache=False, **options)
-    if getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_convert("UTC").dt.tz_localize(None)
-        note = f"{col}: times with a UTC offset converted to UTC"
-        if note not in frame.notes:
-            frame.notes.append(note)
+            try:
+                parsed = pd.to_datetime(text, format=fmt, errors="coerce", cache=False)
+            except ValueError as exc:
+                raise RetentionDataError(
+                    f"{col}: the dates could not be parsed with format {fmt!r} ({exc}). Pass "
+                    "date_format= with a pattern that matches every value."
+                ) from None
+    if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
+        # a format with %z and several offsets gives Timestamps with different zones
+        parsed = pd.to_datetime(
+            parsed.map(lambda ts: ts.tz_localize(None) if getattr(ts, "tzinfo", None) else ts)
+        )
+        _note_offsets(frame, col)
+    elif getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+        _note_offsets(frame, col)
     return parsed.astype("datetime64[us]")
+
+
+def _note_offsets(frame: _Frame, col: str) -> None:
+    note = f"{col}: time zones dropped; the local wall-clock times were kept"
+    if note not in frame.notes:
+        frame.notes.append(note)
 
 
 def _numbers(

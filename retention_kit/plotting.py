@@ -10,7 +10,14 @@ from matplotlib.axes import Axes
 
 from .errors import RetentionDataError
 
-__all__ = ["plot_crr", "plot_customer_flows"]
+__all__ = [
+    "plot_crr",
+    "plot_customer_flows",
+    "plot_churn_methods",
+    "plot_mrr_movements",
+    "plot_sbg",
+    "plot_survival",
+]
 
 
 def _labels(periods: pd.Series) -> list[str]:
@@ -105,4 +112,146 @@ def plot_customer_flows(
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="upper left", ncols=4)
     ax.set_title(title if title is not None else "Customers at the end of each period, and those lost")
+    return ax
+
+
+def plot_churn_methods(
+    table: pd.DataFrame,
+    *,
+    methods: list[str] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """One line per churn definition over time, from :func:`~retention_kit.churn_table`.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> t = rk.churn_table(rk.datasets.load_sample_subscriptions(), freq="Q")
+    >>> ax = rk.plotting.plot_churn_methods(t, methods=["start", "net_loss"])
+    >>> [line.get_label() for line in ax.get_lines()][:2]
+    ['start', 'net_loss']
+    """
+    from .churn import CHURN_METHODS
+
+    methods = list(CHURN_METHODS) if methods is None else methods
+    _check(table, ["period", *methods])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    x = np.arange(len(table))
+    for method in methods:
+        style = "--" if method in ("net_loss", "complement") else "-"
+        ax.plot(x, table[method], style, marker=".", label=method)
+    ax.axhline(0, color="black", linewidth=0.8)
+    step = max(1, len(table) // 12)
+    ax.set_xticks(x[::step], _labels(table["period"])[::step], rotation=45, ha="right")
+    ax.set_ylabel("churn (%)")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+    ax.set_title(title if title is not None else "The same customers, nine churn rates")
+    return ax
+
+
+def plot_mrr_movements(
+    movements: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """Stacked bars of MRR movements per period (gains up, losses down) and net change.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> m = rk.mrr_movements(rk.datasets.load_sample_subscriptions(), freq="Q")
+    >>> ax = rk.plotting.plot_mrr_movements(m)
+    >>> [c.get_label() for c in ax.containers]
+    ['new', 'expansion', 'reactivation', 'contraction', 'churned']
+    """
+    _check(movements, ["period", "new", "expansion", "reactivation", "contraction", "churned"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(10, 4.5))
+    x = np.arange(len(movements))
+    up = np.zeros(len(movements))
+    for column, color in (("new", "#55a868"), ("expansion", "#4c72b0"), ("reactivation", "#dd8452")):
+        values = movements[column].to_numpy(dtype=float)
+        ax.bar(x, values, bottom=up, label=column, color=color)
+        up += values
+    down = np.zeros(len(movements))
+    for column, color in (("contraction", "#8172b3"), ("churned", "#c44e52")):
+        values = movements[column].to_numpy(dtype=float)
+        ax.bar(x, -values, bottom=-down, label=column, color=color)
+        down += values
+    ax.plot(x, up - down, color="black", marker="o", markersize=3, label="_net change")
+    ax.axhline(0, color="black", linewidth=0.8)
+    step = max(1, len(movements) // 12)
+    ax.set_xticks(x[::step], _labels(movements["period"])[::step], rotation=45, ha="right")
+    ax.set_ylabel("MRR change per period")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(loc="upper left", ncols=5)
+    ax.set_ylim(top=max(float(up.max(initial=0)), 1.0) * 1.3)
+    ax.set_title(title if title is not None else "MRR movements (black: net change)")
+    return ax
+
+
+def plot_sbg(
+    fit: object,
+    *,
+    horizon: int,
+    observed: list[int] | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Survivors the sBG model projects against those observed.
+
+    ``observed`` are survivor counts from period 0 on, including any periods held out of
+    the fit; the periods the model was fitted on are shaded.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> fit = rk.fit_sbg([1000, 631, 468, 382, 326, 289, 262, 241])
+    >>> ax = rk.plotting.plot_sbg(fit, horizon=12)
+    >>> ax.get_xlabel()
+    'period'
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4))
+    t = np.arange(horizon + 1)
+    ax.plot(t, fit.projected_alive(t), label=f"sBG (alpha={fit.alpha:.3f}, beta={fit.beta:.3f})")
+    seen = list(fit.alive) if observed is None else list(observed)
+    ax.plot(np.arange(len(seen)), seen, "o", color="black", label="observed")
+    ax.axvspan(0, len(fit.alive) - 1, color="grey", alpha=0.15, label="fitted on")
+    ax.set_xlabel("period")
+    ax.set_ylabel("customers still active")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title if title is not None else "Shifted-beta-geometric projection")
+    return ax
+
+
+def plot_survival(
+    curves: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, unit: str = "months"
+) -> Axes:
+    """Kaplan-Meier curves with their 95 % bands, from :func:`~retention_kit.kaplan_meier`.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> km = rk.kaplan_meier(rk.datasets.load_sample_subscriptions(), observation_end="2025-06-30")
+    >>> ax = rk.plotting.plot_survival(km)
+    >>> ax.get_ylabel()
+    'share still subscribed'
+    """
+    _check(curves, ["group", "time", "survival", "ci_lower", "ci_upper"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5))
+    for name, curve in curves.groupby("group", sort=False):
+        line = ax.step(curve["time"], curve["survival"], where="post", label=str(name))[0]
+        ax.fill_between(curve["time"], curve["ci_lower"], curve["ci_upper"], step="post",
+                        alpha=0.2, color=line.get_color())
+    ax.set_xlabel(f"tenure ({unit})")
+    ax.set_ylabel("share still subscribed")
+    ax.set_ylim(0, 1.02)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title if title is not None else "Kaplan-Meier survival of subscription tenure")
     return ax

@@ -13,7 +13,7 @@ from . import _engine
 from .activity import subscriptions_activity
 from .errors import RetentionDataError
 
-__all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier"]
+__all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier", "kaplan_meier_estimate"]
 
 
 @dataclass(frozen=True)
@@ -246,6 +246,94 @@ def tenure_table(
     return out
 
 
+def kaplan_meier_estimate(
+    durations: Sequence[float] | np.ndarray,
+    churned: Sequence[bool] | np.ndarray,
+    *,
+    confidence: float = 0.95,
+) -> pd.DataFrame:
+    r"""The Kaplan-Meier (product-limit) estimator with a log(-log) Greenwood band.
+
+    .. math::
+
+        \hat S(t) = \prod_{t_i \le t} \left(1 - \frac{d_i}{n_i}\right), \qquad
+        \widehat{\mathrm{Var}}[\ln \hat S(t)] = \sum_{t_i \le t} \frac{d_i}{n_i (n_i - d_i)}
+
+    with :math:`d_i` churn events and :math:`n_i` customers at risk at time
+    :math:`t_i`. The band is :math:`\exp(-\exp(\ln(-\ln \hat S) \mp z\,\sigma / \ln \hat S))`
+    (the "exponential Greenwood" band of lifelines and R's ``conf.type = "log-log"``),
+    which stays inside [0, 1].
+
+    Parameters
+    ----------
+    durations : array of float
+        Time observed for each customer (until churn, or until censoring).
+    churned : array of bool
+        True where the duration ends in churn, False where it is censored.
+    confidence : float
+        Level of the band.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``time, at_risk, churned, censored, survival, se, ci_lower, ci_upper``: a row
+        for time 0 and for every distinct duration. ``se`` is NaN once the curve has
+        reached 0 (the band is then [0, 0]).
+
+    Examples
+    --------
+    Freireich et al. (1963), 6-MP group (weeks in remission; False = censored):
+
+    >>> weeks = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+    >>> relapse = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+    >>> km = kaplan_meier_estimate(weeks, [bool(r) for r in relapse])
+    >>> km.loc[km["churned"] > 0, ["time", "survival"]].round(3).to_numpy().tolist()
+    [[6.0, 0.857], [7.0, 0.807], [10.0, 0.753], [13.0, 0.69], [16.0, 0.627], [22.0, 0.538], [23.0, 0.448]]
+    """
+    from scipy import stats
+
+    t = np.asarray(durations, dtype=float)
+    event = np.asarray(churned, dtype=bool)
+    if t.shape != event.shape or t.ndim != 1 or len(t) == 0:
+        raise RetentionDataError("durations and churned: expected two equally long, non-empty 1-d arrays.")
+    if np.isnan(t).any() or (t < 0).any():
+        raise RetentionDataError("durations: expected non-negative numbers without NaN.")
+    times = np.unique(np.concatenate([[0.0], t]))
+    order = np.searchsorted(times, t)
+    deaths = np.bincount(order, weights=event, minlength=len(times))
+    exits = np.bincount(order, minlength=len(times))
+    at_risk = len(t) - np.concatenate([[0], np.cumsum(exits)[:-1]])
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.where(at_risk > 0, 1.0 - deaths / at_risk, 1.0)
+        survival = np.cumprod(factor)
+        increments = np.where(at_risk - deaths > 0, deaths / (at_risk * (at_risk - deaths)), np.inf)
+        increments = np.where(deaths > 0, increments, 0.0)
+        var_log = np.cumsum(increments)
+        z = stats.norm.ppf(0.5 + confidence / 2)
+        log_s = np.log(survival)
+        spread = z * np.sqrt(var_log) / log_s
+        lower = np.exp(-np.exp(np.log(-log_s) - spread))
+        upper = np.exp(-np.exp(np.log(-log_s) + spread))
+    lower = np.where(survival >= 1.0, 1.0, np.where(survival <= 0, 0.0, lower))
+    upper = np.where(survival >= 1.0, 1.0, np.where(survival <= 0, 0.0, upper))
+    return pd.DataFrame({
+        "time": times,
+        "at_risk": at_risk.astype(np.int64),
+        "churned": deaths.astype(np.int64),
+        "censored": (exits - deaths).astype(np.int64),
+        "survival": survival,
+        # Greenwood's standard error; undefined (NaN) once the curve has reached 0
+        "se": np.where(survival > 0, survival * np.sqrt(np.where(survival > 0, var_log, 0.0)), np.nan),
+        "ci_lower": lower,
+        "ci_upper": upper,
+    })
+
+
+def _median(curve: pd.DataFrame) -> float:
+    below = curve.loc[curve["survival"] <= 0.5, "time"]
+    return float(below.iloc[0]) if len(below) else float("inf")
+
+
 def kaplan_meier(
     subscriptions: pd.DataFrame,
     *,
@@ -253,7 +341,13 @@ def kaplan_meier(
     by: str | None = None,
     unit_days: float = 30.4375,
 ) -> pd.DataFrame:
-    """Kaplan-Meier survival of subscription tenure, with right censoring (lifelines).
+    """Kaplan-Meier survival of subscription tenure, with right censoring.
+
+    Each customer's first tenure (see :func:`tenure_table`) is one observation:
+    churned customers are events, customers still subscribed at ``observation_end``
+    are censored. The estimator is :func:`kaplan_meier_estimate`, the same
+    product-limit estimate and log(-log) band as lifelines' ``KaplanMeierFitter``
+    (lifelines itself is not a dependency: its newest release caps pandas below 3).
 
     Parameters
     ----------
@@ -269,10 +363,10 @@ def kaplan_meier(
     Returns
     -------
     pandas.DataFrame
-        ``group, time, survival, ci_lower, ci_upper, at_risk`` (95 % confidence band),
-        one row per event time per group; ``time`` in units of ``unit_days``.
-        ``df.attrs["median"]`` maps each group to its median tenure (inf when more than
-        half are still active).
+        ``group, time, at_risk, churned, censored, survival, se, ci_lower, ci_upper``
+        (95 % band), one row per distinct tenure per group; ``time`` in units of
+        ``unit_days``. ``df.attrs["median"]`` maps each group to its median tenure (inf
+        while more than half are still subscribed).
 
     Examples
     --------
@@ -285,28 +379,18 @@ def kaplan_meier(
     >>> km = kaplan_meier(spells, observation_end="2024-06-30", unit_days=1)
     >>> km[["time", "survival"]].to_numpy().round(3).tolist()
     [[0.0, 1.0], [30.0, 0.75], [60.0, 0.25], [182.0, 0.25]]
+    >>> km.attrs["median"]
+    {'all': 60.0}
     """
-    from lifelines import KaplanMeierFitter
-
     tenures = tenure_table(subscriptions, observation_end=observation_end, by=by)
     groups = [("all", tenures)] if by is None else list(tenures.groupby(by, sort=True))
     frames, medians = [], {}
     for name, part in groups:
-        fitter = KaplanMeierFitter()
-        fitter.fit(part["tenure_days"] / unit_days, event_observed=part["churned"])
-        curve = fitter.survival_function_.iloc[:, 0]
-        band = fitter.confidence_interval_survival_function_
-        frames.append(pd.DataFrame({
-            "group": str(name),
-            "time": curve.index.to_numpy(dtype=float),
-            "survival": curve.to_numpy(),
-            "ci_lower": band.iloc[:, 0].to_numpy(),
-            "ci_upper": band.iloc[:, 1].to_numpy(),
-            "at_risk": fitter.event_table["at_risk"].reindex(curve.index).to_numpy(),
-        }))
-        medians[str(name)] = float(fitter.median_survival_time_)
+        curve = kaplan_meier_estimate(part["tenure_days"] / unit_days, part["churned"].to_numpy())
+        curve.insert(0, "group", str(name))
+        frames.append(curve)
+        medians[str(name)] = _median(curve)
     out = pd.concat(frames, ignore_index=True)
     out.attrs["median"] = medians
     out.attrs["observation_end"] = str(pd.Timestamp(observation_end).date())
     return out
-

@@ -112,15 +112,15 @@ def check_invariants(t):
 # -- an independent, deliberately naive implementation --------------------------------
 
 
-def reference_counts(log: pd.DataFrame, freq: str, active_days: int, end: str) -> pd.DataFrame:
+def reference_counts(log: pd.DataFrame, alias: str, active_days: int, end: str) -> pd.DataFrame:
     """Sets of active customers at every period boundary, by brute force."""
-    alias = {"M": "M", "Q": "Q-DEC", "W": "W-SUN"}[freq]
+    end = pd.Timestamp(end)
     periods = pd.period_range(log["date"].min(), end, freq=alias)
-    if periods[-1].end_time.normalize() > pd.Timestamp(end):
+    if periods[-1].end_time.normalize() > end:
         periods = periods[:-1]
     purchases = {}
     for c, d in zip(log["customer_id"], log["date"].dt.normalize()):
-        if d <= pd.Timestamp(end):
+        if d <= end:
             purchases.setdefault(c, []).append(d)
     first = {c: min(ds) for c, ds in purchases.items()}
 
@@ -143,19 +143,38 @@ def reference_counts(log: pd.DataFrame, freq: str, active_days: int, end: str) -
 
 
 logs = st.lists(
-    st.tuples(st.integers(0, 12), st.integers(0, 500)), min_size=1, max_size=60
+    st.tuples(st.integers(0, 12), st.integers(0, 500), st.integers(0, 24 * 60 - 1)),
+    min_size=1, max_size=60,
 ).map(lambda rows: pd.DataFrame({
-    "customer_id": [f"c{c}" for c, _ in rows],
-    "date": pd.Timestamp("2023-01-01") + pd.to_timedelta([d for _, d in rows], unit="D"),
+    "customer_id": [f"c{c}" for c, _, _ in rows],
+    "date": pd.Timestamp("2023-01-01")
+    + pd.to_timedelta([d for _, d, _ in rows], unit="D")
+    + pd.to_timedelta([m for _, _, m in rows], unit="min"),
 }))
 
+FREQS = {  # kit freq and week start -> pandas alias used by the reference
+    ("W", "MON"): "W-SUN", ("W", "SUN"): "W-SAT", ("W", "WED"): "W-TUE",
+    ("M", "MON"): "M", ("Q", "MON"): "Q-DEC", ("Y", "MON"): "Y-DEC", ("D", "MON"): "D",
+}
 
-@settings(max_examples=60, deadline=None)
-@given(log=logs, active_days=st.integers(1, 200), freq=st.sampled_from(["W", "M", "Q"]))
-def test_matches_brute_force_reference(log, active_days, freq):
-    end = "2024-06-30"
-    t = rk.customer_counts(log, freq=freq, active_days=active_days, observation_end=end)
-    ref = reference_counts(log, freq, active_days, end)
+
+@settings(max_examples=80, deadline=None)
+@given(log=logs, active_days=st.integers(1, 200), freq=st.sampled_from(sorted(FREQS)),
+       end_day=st.integers(380, 560))
+def test_matches_brute_force_reference(log, active_days, freq, end_day):
+    end = (pd.Timestamp("2023-01-01") + pd.Timedelta(days=end_day)).strftime("%Y-%m-%d")
+    kind, week_start = freq
+    if kind == "D":
+        log = log[log["date"] >= pd.Timestamp(end) - pd.Timedelta(days=60)]  # keep it small
+        if log.empty:
+            return
+    try:
+        t = rk.customer_counts(log, freq=kind, active_days=active_days, observation_end=end,
+                               week_start=week_start)
+    except RetentionDataError as err:  # no complete period between first purchase and end
+        assert "no complete period" in str(err) or "before the first event" in str(err)
+        return
+    ref = reference_counts(log, FREQS[freq], active_days, end)
     assert t[FLOWS].to_numpy().tolist() == ref.to_numpy().tolist()
     check_invariants(t)
 
@@ -243,3 +262,62 @@ def test_subscription_invariants(rows):
     ])
     t = rk.subscription_counts(table, freq="M", observation_end="2024-12-31")
     check_invariants(t)
+
+
+def test_missing_customer_ids_are_refused_not_miscounted():
+    log = pd.DataFrame({"customer_id": ["a", None, "b"],
+                        "date": pd.to_datetime(["2024-01-05", "2024-01-06", "2024-03-05"])})
+    with pytest.raises(RetentionDataError, match="no customer id"):
+        rk.customer_counts(log, freq="M", active_days=30)
+
+
+@pytest.mark.parametrize("bad", ["", "soon", pd.NaT])
+def test_bad_observation_end(bad):
+    with pytest.raises(RetentionDataError, match="observation_end"):
+        rk.customer_counts(tx([("a", "2024-01-01")]), freq="M", active_days=30, observation_end=bad)
+
+
+def test_time_zone_aware_dates_use_local_days():
+    log = tx([("a", "2024-01-31 23:30"), ("b", "2024-02-15 12:00")])
+    log["date"] = log["date"].dt.tz_localize("America/New_York")
+    t = rk.customer_counts(log, freq="M", active_days=60, observation_end="2024-02-29")
+    assert t["new"].tolist() == [1, 1]  # a bought on Jan 31 on their own clock
+
+
+def reference_subscription_counts(table: pd.DataFrame, end: str) -> pd.DataFrame:
+    end = pd.Timestamp(end)
+    periods = pd.period_range(table["start_date"].min(), end, freq="M")
+    if periods[-1].end_time.normalize() > end:
+        periods = periods[:-1]
+    first = table.groupby("customer_id")["start_date"].min()
+
+    def active(t):  # the state after the day before t: a spell with s < t <= e
+        return {c for c, s, e in zip(table["customer_id"], table["start_date"], table["end_date"])
+                if s < t and (pd.isna(e) or t <= e)}
+
+    rows = []
+    for p in periods:
+        p0, p1 = p.start_time, (p + 1).start_time
+        s, e = active(p0), active(p1)
+        rows.append({
+            "start": len(s), "end": len(e), "retained": len(s & e), "lost": len(s - e),
+            "new": sum(1 for c in e - s if first[c] >= p0),
+            "reactivated": sum(1 for c in e - s if first[c] < p0),
+            "acquired": int(((first >= p0) & (first < p1)).sum()),
+        })
+    return pd.DataFrame(rows, columns=FLOWS)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 8), st.integers(0, 400), st.one_of(st.none(), st.integers(0, 200))),
+                min_size=1, max_size=30))
+def test_subscription_counts_match_brute_force(rows):
+    base = pd.Timestamp("2023-01-01")
+    table = spells([
+        (f"c{c}", base + pd.Timedelta(days=s), None if length is None else base + pd.Timedelta(days=s + length))
+        for c, s, length in rows
+    ])
+    end = "2024-12-31"
+    t = rk.subscription_counts(table, freq="M", observation_end=end)
+    ref = reference_subscription_counts(table, end)
+    assert t[FLOWS].to_numpy().tolist() == ref.to_numpy().tolist()

@@ -217,11 +217,41 @@ def test_datetime_and_integer_columns_pass_through():
     assert tx["customer_id"].tolist() == [1, 2]
 
 
-def test_utc_offsets_are_converted(tmp_path):
-    path = write(tmp_path, "c,d\na,2024-01-01T23:30:00+02:00\nb,2024-01-01T23:30:00-05:00\n")
+def test_utc_offsets_keep_the_local_wall_clock_time(tmp_path):
+    # the day the customer bought is the day on their clock, whatever the offset
+    path = write(tmp_path, "c,d\na,2024-01-31T23:30:00+03:30\nb,2024-01-31T23:30:00-05:00\n"
+                           "c,2024-02-01T00:10:00Z\nd,2024-02-01\n")
     tx = rk.load_transactions(path, customer_col="c", date_col="d")
-    assert [str(d) for d in tx["date"]] == ["2024-01-01 21:30:00", "2024-01-02 04:30:00"]
-    assert any("UTC" in note for note in rk.load_report(tx).notes)
+    assert [str(d) for d in tx["date"]] == [
+        "2024-01-31 23:30:00", "2024-01-31 23:30:00", "2024-02-01 00:10:00", "2024-02-01 00:00:00"]
+    assert any("3 values carried a UTC offset" in note for note in rk.load_report(tx).notes)
+
+
+def test_time_zone_aware_dataframe_follows_the_same_rule():
+    aware = pd.to_datetime(["2024-01-31 23:30"]).tz_localize("America/New_York")
+    tx = rk.load_transactions(pd.DataFrame({"c": ["a"], "d": aware}), customer_col="c", date_col="d")
+    assert str(tx["date"].iloc[0]) == "2024-01-31 23:30:00"
+
+
+@pytest.mark.parametrize("value", ["2024", "2024-07"])
+def test_partial_iso_dates_are_not_dates(tmp_path, value):
+    with pytest.raises(RetentionDataError, match="line 3"):
+        rk.load_transactions(write(tmp_path, f"c,d\na,2024-01-05\nb,{value}\n"),
+                             customer_col="c", date_col="d")
+
+
+def test_day_first_dates_with_a_time_need_the_time_in_the_format(tmp_path):
+    path = write(tmp_path, "c,d\na,25/01/2024 13:45\nb,26/01/2024 09:00\n")
+    with pytest.raises(RetentionDataError, match="date_format='%d/%m/%Y %H:%M'"):
+        rk.load_transactions(path, customer_col="c", date_col="d")
+    tx = rk.load_transactions(path, customer_col="c", date_col="d", date_format="%d/%m/%Y %H:%M")
+    assert str(tx["date"].iloc[0]) == "2024-01-25 13:45:00"
+
+
+def test_row_with_too_many_fields(tmp_path):
+    with pytest.raises(RetentionDataError, match="as many fields as the header"):
+        rk.load_transactions(write(tmp_path, "c,d\na,2024-01-05\nb,2024-01-06,oops\n"),
+                             customer_col="c", date_col="d")
 
 
 def test_load_report_missing():

@@ -92,3 +92,36 @@ def test_tenure_censoring_and_plan_changes():
     assert tenures.loc[~tenures["churned"], "customer_id"].isin(live).all()
     with pytest.raises(RetentionDataError, match="observation_end"):
         rk.tenure_table(subs, observation_end=None)
+
+
+# Freireich et al. (1963), 6-MP group: the textbook Kaplan-Meier example
+WEEKS = [6, 6, 6, 6, 7, 9, 10, 10, 11, 13, 16, 17, 19, 20, 22, 23, 25, 32, 32, 34, 35]
+RELAPSE = [1, 1, 1, 0, 1, 0, 1, 0, 0, 1, 1, 0, 0, 0, 1, 1, 0, 0, 0, 0, 0]
+
+
+def test_kaplan_meier_textbook_values():
+    km = rk.kaplan_meier_estimate(WEEKS, np.array(RELAPSE, dtype=bool)).set_index("time")
+    assert km.loc[6.0, "at_risk"] == 21 and km.loc[6.0, "churned"] == 3 and km.loc[6.0, "censored"] == 1
+    assert km.loc[6.0, "survival"] == pytest.approx(18 / 21)
+    assert km.loc[23.0, "survival"] == pytest.approx(0.4482, abs=1e-4)
+    # Greenwood standard error at week 6: 0.0764 (textbook)
+    assert km.loc[6.0, "se"] == pytest.approx(0.0764, abs=1e-4)
+    # log(-log) 95 % band at week 6: (0.620, 0.952), as R's survfit(conf.type = "log-log")
+    assert km.loc[6.0, "ci_lower"] == pytest.approx(0.620, abs=1e-3)
+    assert km.loc[6.0, "ci_upper"] == pytest.approx(0.952, abs=1e-3)
+    assert km.loc[35.0, "survival"] == pytest.approx(0.4482, abs=1e-4)  # censored: no drop
+
+
+def test_kaplan_meier_without_censoring_is_the_empirical_survival():
+    durations = np.array([1, 2, 2, 3, 5, 8.0])
+    km = rk.kaplan_meier_estimate(durations, np.ones(6, dtype=bool))
+    for t, s in zip(km["time"], km["survival"]):
+        assert s == pytest.approx((durations > t).mean())
+    assert km["survival"].iloc[-1] == 0.0 and km["ci_lower"].iloc[-1] == 0.0
+
+
+def test_kaplan_meier_bad_input():
+    with pytest.raises(RetentionDataError, match="equally long"):
+        rk.kaplan_meier_estimate([1, 2], [True])
+    with pytest.raises(RetentionDataError, match="non-negative"):
+        rk.kaplan_meier_estimate([1, -2], [True, False])
