@@ -35,7 +35,8 @@ CHURN_METHODS: Mapping[str, tuple[str, str]] = {
     ),
     "average": (
         "churn events / ((S + E) / 2)",
-        "finance and telecom reporting; damps the effect of growth on the denominator",
+        "a common compromise in management reports: damps the effect of growth or "
+        "shrinkage on the denominator",
     ),
     "customer_days": (
         "churn events / (customer-days / days in period)",
@@ -44,7 +45,8 @@ CHURN_METHODS: Mapping[str, tuple[str, str]] = {
     ),
     "daily": (
         "sum over days of churn events that day / customers at the start of that day",
-        "sums daily hazards; close to customer_days, a little higher with big swings",
+        "sums daily hazards; close to customer_days when the base changes slowly, and "
+        "like it needs daily data",
     ),
     "cohort": (
         "starting customers not active at the end / S",
@@ -184,7 +186,8 @@ def churn_rate(
     - ``"start_plus_new"``: events / (S + customers acquired in the period). For
       high-turnover businesses, so that customers who join and leave inside the period
       are not charged against S alone. Reactivated customers are not in the denominator.
-    - ``"average"``: events / ((S + E) / 2). Finance and telecom reporting.
+    - ``"average"``: events / ((S + E) / 2). A common compromise in management
+      reports; damps the effect of growth on the denominator.
     - ``"customer_days"``: events / (customer-days / days in period), customer-days
       counting the customers at the start of each day. Time-weighted; compares periods
       of different length.
