@@ -7,6 +7,7 @@ count customers per period with :func:`customer_counts` and compute :func:`crr`.
 
 from . import datasets
 from .churn import CHURN_METHODS, churn_rate, churn_table
+from .cohorts import cohort_table, repeat_purchase_rate, returning_visitor_rate, time_to_second_purchase
 from .counts import customer_counts, subscription_counts
 from .errors import RetentionDataError
 from .loading import (
@@ -36,6 +37,10 @@ __all__ = [
     "customer_counts",
     "subscription_counts",
     "crr",
+    "cohort_table",
+    "repeat_purchase_rate",
+    "time_to_second_purchase",
+    "returning_visitor_rate",
     "CHURN_METHODS",
     "churn_rate",
     "churn_table",

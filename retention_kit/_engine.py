@@ -15,7 +15,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["day_numbers", "customer_codes", "activity_counts", "activity_runs"]
+__all__ = [
+    "day_numbers",
+    "customer_codes",
+    "activity_counts",
+    "activity_runs",
+    "period_index",
+    "cohort_counts",
+    "first_seen_counts",
+]
 
 
 def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
@@ -148,3 +156,83 @@ def activity_runs(
     run_to = np.full(int(run_id[-1]) + 1, np.iinfo(np.int64).min, dtype=np.int64)
     np.maximum.at(run_to, run_id, hi)
     return codes[starts], lo[starts], run_to
+
+
+def period_index(days: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
+    """Index k of the period [boundaries[k], boundaries[k + 1]) holding each day; -1 before
+    the first period, K (== len(boundaries) - 1) on or after the last boundary."""
+    return np.searchsorted(boundaries, days, side="right") - 1
+
+
+def cohort_counts(
+    codes: np.ndarray,
+    period: np.ndarray,
+    amounts: np.ndarray | None,
+    n_customers: int,
+    n_periods: int,
+    brackets: list[tuple[int, int]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Cohort cells from purchases already placed in periods 0..n_periods-1.
+
+    Parameters
+    ----------
+    codes : int64 array
+        Customer code of each purchase.
+    period : int64 array
+        Period index of each purchase, 0..n_periods-1.
+    amounts : float array or None
+        Purchase values, for revenue cells.
+    n_customers, n_periods : int
+    brackets : list of (first, last) offsets, optional
+        Ranges of periods since acquisition for bracket cells.
+
+    Returns
+    -------
+    dict
+        ``cohort`` (period of each customer's first purchase, -1 without purchases),
+        ``size`` (customers per cohort), ``on`` (cohorts x offsets: distinct customers
+        buying in the period ``offset`` after their first), ``revenue`` (same shape:
+        their revenue), ``on_or_after`` (customers whose last purchase is ``offset`` or
+        more periods after their first) and ``bracket`` (cohorts x brackets: customers
+        buying in any period of the bracket).
+    """
+    cohort = np.full(n_customers, n_periods, dtype=np.int64)
+    np.minimum.at(cohort, codes, period)
+    last = np.full(n_customers, -1, dtype=np.int64)
+    np.maximum.at(last, codes, period)
+    has = cohort < n_periods
+    cohort = np.where(has, cohort, -1)
+    width = n_periods
+    offset = period - cohort[codes]
+    size = np.bincount(cohort[has], minlength=n_periods)
+    # distinct (customer, offset) pairs
+    pair = np.unique(codes * width + offset)
+    pair_cust, pair_offset = pair // width, pair % width
+    cell = cohort[pair_cust] * width + pair_offset
+    on = np.bincount(cell, minlength=n_periods * width).reshape(n_periods, width)
+    out = {"cohort": cohort, "size": size, "on": on}
+    if amounts is not None:
+        revenue = np.bincount(cohort[codes] * width + offset, weights=amounts, minlength=n_periods * width)
+        out["revenue"] = revenue.reshape(n_periods, width)
+    span = (last - cohort)[has]
+    at_least = np.zeros((n_periods, width + 1), dtype=np.int64)
+    np.add.at(at_least, (cohort[has], span), 1)
+    # customers whose span reaches offset k or more: reverse cumulative sum over offsets
+    out["on_or_after"] = np.cumsum(at_least[:, ::-1], axis=1)[:, ::-1][:, :width]
+    if brackets:
+        bracket = np.zeros((n_periods, len(brackets)), dtype=np.int64)
+        for j, (lo, hi) in enumerate(brackets):
+            inside = np.unique(pair_cust[(pair_offset >= lo) & (pair_offset <= hi)])
+            bracket[:, j] = np.bincount(cohort[inside], minlength=n_periods)
+        out["bracket"] = bracket
+    return out
+
+
+def first_seen_counts(codes: np.ndarray, period: np.ndarray, n_customers: int, n_periods: int) -> dict[str, np.ndarray]:
+    """Per period: distinct customers (or visitors) seen, and those seen for the first time."""
+    first = np.full(n_customers, n_periods, dtype=np.int64)
+    np.minimum.at(first, codes, period)
+    pair = np.unique(codes * n_periods + period)
+    seen = np.bincount(pair % n_periods, minlength=n_periods)
+    new = np.bincount(first[first < n_periods], minlength=n_periods)
+    return {"seen": seen, "new": new}

@@ -17,6 +17,8 @@ __all__ = [
     "plot_mrr_movements",
     "plot_sbg",
     "plot_survival",
+    "plot_cohort_heatmap",
+    "plot_retention_curves",
 ]
 
 
@@ -254,4 +256,81 @@ def plot_survival(
     ax.grid(alpha=0.3)
     ax.legend()
     ax.set_title(title if title is not None else "Kaplan-Meier survival of subscription tenure")
+    return ax
+
+
+def plot_cohort_heatmap(
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, fmt: str | None = None
+) -> Axes:
+    """The cohort triangle as a heatmap with a label in every observed cell.
+
+    Takes the output of :func:`~retention_kit.cohort_table` (the summary row is drawn
+    below a line); cells that cannot be observed yet are left blank.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> t = rk.cohort_table(rk.datasets.load_cdnow(sample=True), freq="Q")
+    >>> ax = rk.plotting.plot_cohort_heatmap(t)
+    >>> ax.get_xlabel()
+    'periods since first purchase'
+    """
+    _check(table, ["size"])
+    cells = table.drop(columns="size")
+    values = cells.to_numpy(dtype=float)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(min(2 + 0.6 * values.shape[1], 16), 1 + 0.4 * values.shape[0]))
+    percent = table.attrs.get("values", "customers") == "customers"
+    fmt = fmt or ("{:.0f}%" if percent else "{:,.0f}")
+    masked = np.ma.masked_invalid(values)
+    image = ax.imshow(masked, aspect="auto", cmap="Blues", interpolation="nearest")
+    top = np.nanmax(values) if np.isfinite(values).any() else 1.0
+    for (i, j), value in np.ndenumerate(values):
+        if np.isfinite(value):
+            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7,
+                    color="white" if value > 0.6 * top else "black")
+    ax.set_xticks(range(values.shape[1]), [str(c) for c in cells.columns])
+    ax.set_yticks(range(values.shape[0]), [f"{i} ({s:,.0f})" for i, s in zip(table.index, table["size"])])
+    if str(table.index[-1]) == "weighted average":
+        ax.axhline(values.shape[0] - 1.5, color="black", linewidth=1.5)
+    ax.set_xlabel("periods since first purchase")
+    ax.set_ylabel("cohort (customers)")
+    ax.figure.colorbar(image, ax=ax, fraction=0.03, pad=0.01)
+    ax.set_title(title if title is not None else "Cohort retention")
+    return ax
+
+
+def plot_retention_curves(
+    table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
+) -> Axes:
+    """One retention curve per cohort (thin) and the weighted average on top (thick).
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> t = rk.cohort_table(rk.datasets.load_cdnow(sample=True), freq="Q")
+    >>> ax = rk.plotting.plot_retention_curves(t)
+    >>> ax.get_lines()[-1].get_label()
+    'weighted average'
+    """
+    _check(table, ["size"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    cells = table.drop(columns="size")
+    x = np.arange(cells.shape[1])
+    for name, row in cells.iterrows():
+        if name == "weighted average":
+            continue
+        ax.plot(x, row.to_numpy(dtype=float), linewidth=1, alpha=0.6, label=str(name))
+    if "weighted average" in cells.index:
+        ax.plot(x, cells.loc["weighted average"].to_numpy(dtype=float), color="black", linewidth=3,
+                label="weighted average")
+    ax.set_xticks(x, [str(c) for c in cells.columns])
+    ax.set_xlabel("periods since first purchase")
+    percent = table.attrs.get("values", "customers") == "customers"
+    ax.set_ylabel("% of the cohort" if percent else "per acquired customer")
+    ax.grid(alpha=0.3)
+    if len(cells) <= 13:
+        ax.legend(fontsize=8, ncols=2)
+    ax.set_title(title if title is not None else "Retention curves by cohort")
     return ax

@@ -1,0 +1,419 @@
+"""Cohort retention tables, repeat purchase rate, time to second purchase, returning visitors."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import _engine
+from .activity import _observation_end
+from .errors import RetentionDataError
+from .periods import complete_periods
+
+__all__ = [
+    "cohort_table",
+    "repeat_purchase_rate",
+    "time_to_second_purchase",
+    "returning_visitor_rate",
+]
+
+SUMMARY_ROW = "weighted average"
+
+
+def _log(table: object, param: str, id_col: str, loader: str) -> pd.DataFrame:
+    if not isinstance(table, pd.DataFrame):
+        raise RetentionDataError(f"{param}: expected a pandas DataFrame, got {type(table).__name__}.")
+    missing = [c for c in (id_col, "date") if c not in table.columns]
+    if missing:
+        raise RetentionDataError(
+            f"{param}: missing canonical column(s) {missing}; got {list(table.columns)}. "
+            f"Load the export with retention_kit.{loader}(...)."
+        )
+    if len(table) == 0:
+        raise RetentionDataError(f"{param}: the table is empty.")
+    if not pd.api.types.is_datetime64_any_dtype(table["date"].dtype):
+        raise RetentionDataError(f"{param}['date'] is not a datetime column; use retention_kit.{loader}(...).")
+    if table["date"].isna().any() or table[id_col].isna().any():
+        raise RetentionDataError(
+            f"{param}: rows without a date or an id; use retention_kit.{loader}(...), which "
+            "reports or excludes them."
+        )
+    return table
+
+
+def _placed(
+    table: pd.DataFrame, id_col: str, freq: str, observation_end: object, week_start: str
+) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Timestamp]:
+    """Codes, period index and row positions of the rows inside complete periods."""
+    dates = table["date"]
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    end = _observation_end(observation_end, dates.max(), dates.min())
+    periods, bounds = complete_periods(dates.min(), end, freq, week_start=week_start)
+    if len(periods) == 0:
+        raise RetentionDataError(
+            f"freq={freq!r}: the data runs from {dates.min().date()} to {end.date()}, which holds "
+            "no complete period of that length."
+        )
+    days = _engine.day_numbers(dates)
+    k = _engine.period_index(days, bounds)
+    inside = (k >= 0) & (k < len(periods))
+    rows = np.flatnonzero(inside)
+    codes, ids = _engine.customer_codes(table[id_col].to_numpy()[rows])
+    return periods, codes, k[rows], rows, ids, end
+
+
+def cohort_table(
+    transactions: pd.DataFrame,
+    *,
+    freq: str = "M",
+    kind: str = "on",
+    values: str = "customers",
+    normalize: bool = True,
+    brackets: Sequence[tuple[int, int]] | None = None,
+    observation_end: str | pd.Timestamp | None = None,
+    week_start: str = "MON",
+    summary: bool = True,
+) -> pd.DataFrame:
+    """The cohort triangle: customers (or revenue) by acquisition cohort and periods since.
+
+    Rows are acquisition cohorts (the period of a customer's first purchase), columns the
+    number of periods since acquisition (0, 1, 2, ...). With ``c`` a cohort and ``k`` an
+    offset:
+
+    - ``kind="on"``: customers of ``c`` who bought in period ``c + k`` (classic or
+      "N-day" retention);
+    - ``kind="on_or_after"``: customers of ``c`` who bought in period ``c + k`` or any
+      later observed period (unbounded retention: still around, even if not every
+      period). It is never below ``"on"``, and never rises with ``k``;
+    - ``brackets=[(1, 3), (4, 6), (7, 12)]``: customers who bought in any period of the
+      bracket (columns ``"1-3"``, ...), overriding ``kind``.
+
+    ``values="revenue"`` puts the cohort's revenue in each cell (``kind="on"`` or
+    brackets only). With ``normalize=True`` a cell is divided by the cohort's size:
+    customers become a percentage (period 0 is 100 %), revenue becomes revenue per
+    acquired customer.
+
+    Cells that cannot be observed yet (the period, or the end of the bracket, lies after
+    the last complete period) are NaN, never 0. Only complete periods are used:
+    purchases after the last complete period are ignored, as are customers acquired
+    then.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions from :func:`load_transactions`.
+    freq : {"W", "M", "Q", "Y", "D"}
+        Cohort and period length. Weeks start on ``week_start`` (default Monday).
+    kind : {"on", "on_or_after"}
+    values : {"customers", "revenue"}
+    normalize : bool
+    brackets : sequence of (int, int), optional
+        Inclusive ranges of periods since acquisition.
+    observation_end : date, optional
+        Last day the data covers (default: the last purchase date).
+    week_start : str
+        First day of a week for ``freq="W"``.
+    summary : bool
+        Append a row ``"weighted average"``: for each column, the cells of the cohorts
+        that have completed it, summed and divided by those cohorts' total size (so
+        larger cohorts weigh more). With ``normalize=False`` it holds the plain sums
+        over those cohorts.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``cohort`` (period labels, then the summary row), column ``size``
+        (customers acquired), then one column per offset or bracket.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a", "b", "c", "a", "b", "c", "d"],
+    ...     "date": pd.to_datetime(["2024-01-03", "2024-01-09", "2024-02-01", "2024-02-10",
+    ...                             "2024-03-05", "2024-03-21", "2024-03-30"]),
+    ... })
+    >>> cohort_table(tx, freq="M", observation_end="2024-03-31").round(1)
+                      size      0      1     2
+    cohort
+    2024-01            2.0  100.0   50.0  50.0
+    2024-02            1.0  100.0  100.0   NaN
+    2024-03            1.0  100.0    NaN   NaN
+    weighted average   4.0  100.0   66.7  50.0
+    >>> cohort_table(tx, freq="M", kind="on_or_after", observation_end="2024-03-31", summary=False)
+             size      0      1     2
+    cohort
+    2024-01     2  100.0  100.0  50.0
+    2024-02     1  100.0  100.0   NaN
+    2024-03     1  100.0    NaN   NaN
+    """
+    _log(transactions, "transactions", "customer_id", "load_transactions")
+    if kind not in ("on", "on_or_after"):
+        raise RetentionDataError(f"kind={kind!r}: expected 'on' or 'on_or_after' (or pass brackets=).")
+    if values not in ("customers", "revenue"):
+        raise RetentionDataError(f"values={values!r}: expected 'customers' or 'revenue'.")
+    if values == "revenue":
+        if "amount" not in transactions.columns:
+            raise RetentionDataError(
+                "values='revenue' needs an 'amount' column: load the export with amount_col=..."
+            )
+        if kind == "on_or_after" and not brackets:
+            raise RetentionDataError(
+                "values='revenue' with kind='on_or_after' would add up revenue over a number of "
+                "periods that differs by cohort; use kind='on' or brackets= for revenue."
+            )
+    spans = _brackets(brackets)
+    periods, codes, k, rows, ids, _ = _placed(transactions, "customer_id", freq, observation_end, week_start)
+    n = len(periods)
+    amounts = transactions["amount"].to_numpy(dtype=float)[rows] if values == "revenue" else None
+    cells = _engine.cohort_counts(codes, k, amounts, len(ids), n, brackets=spans)
+    size = cells["size"].astype(float)
+    cohorts = np.arange(n)
+    if spans:
+        raw = cells["bracket"].astype(float) if values == "customers" else _revenue_brackets(cells, spans)
+        last_needed = np.array([hi for _, hi in spans])
+        columns = [f"{lo}-{hi}" if lo != hi else str(lo) for lo, hi in spans]
+    else:
+        raw = (cells["revenue"] if values == "revenue" else cells[kind]).astype(float)
+        last_needed = np.arange(n)
+        columns = list(range(n))
+    observed = cohorts[:, None] + last_needed[None, :] <= n - 1
+    raw = np.where(observed, raw, np.nan)
+    keep = size > 0  # periods in which nobody was acquired are not cohorts
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shown = 100.0 * raw / size[:, None] if normalize and values == "customers" else (
+            raw / size[:, None] if normalize else raw)
+    table = pd.DataFrame(shown[keep], columns=columns)
+    table.insert(0, "size", cells["size"][keep])
+    table.index = pd.Index([str(p) for p in periods[keep]], name="cohort")
+    if summary:
+        done = observed[keep]
+        total = np.where(done, raw[keep], 0).sum(axis=0)
+        weight = np.where(done, size[keep, None], 0).sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if normalize:
+                scale = 100.0 if values == "customers" else 1.0
+                average = np.where(weight > 0, scale * total / weight, np.nan)
+            else:
+                average = np.where(weight > 0, total, np.nan)
+        row = pd.DataFrame([[float(size[keep].sum()), *average]], columns=table.columns,
+                           index=pd.Index([SUMMARY_ROW], name="cohort"))
+        table = pd.concat([table.astype({"size": float}), row])
+    table.attrs["kind"] = "brackets" if spans else kind
+    table.attrs["values"] = values
+    table.attrs["freq"] = freq
+    return table
+
+
+def _brackets(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]] | None:
+    if brackets is None:
+        return None
+    spans = []
+    for item in brackets:
+        try:
+            lo, hi = (int(v) for v in item)
+        except (TypeError, ValueError):
+            raise RetentionDataError(f"brackets: expected (first, last) pairs of offsets, got {item!r}.") from None
+        if lo < 0 or hi < lo:
+            raise RetentionDataError(f"brackets: ({lo}, {hi}) is not a range of offsets 0 <= first <= last.")
+        spans.append((lo, hi))
+    if not spans:
+        raise RetentionDataError("brackets: give at least one (first, last) range.")
+    return spans
+
+
+def _revenue_brackets(cells: dict[str, np.ndarray], spans: list[tuple[int, int]]) -> np.ndarray:
+    revenue = cells["revenue"]
+    return np.stack([revenue[:, lo : hi + 1].sum(axis=1) for lo, hi in spans], axis=1)
+
+
+def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple[pd.DataFrame, pd.Timestamp]:
+    _log(transactions, "transactions", "customer_id", "load_transactions")
+    dates = transactions["date"]
+    if getattr(dates.dt, "tz", None) is not None:
+        dates = dates.dt.tz_localize(None)
+    end = _observation_end(observation_end, dates.max(), dates.min())
+    days = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
+                         "day": dates.dt.normalize().to_numpy()})
+    days = days[days["day"] <= end].drop_duplicates()
+    ordered = days.sort_values(["customer_id", "day"], kind="stable")
+    ordered["n"] = ordered.groupby("customer_id", sort=False).cumcount()
+    firsts = ordered[ordered["n"] < 2].pivot(index="customer_id", columns="n", values="day")
+    firsts.columns = ["first", "second"][: len(firsts.columns)]
+    if "second" not in firsts.columns:
+        firsts["second"] = pd.NaT
+    return firsts, end
+
+
+def repeat_purchase_rate(
+    transactions: pd.DataFrame,
+    *,
+    within_days: int | None = None,
+    freq: str | None = None,
+    observation_end: str | pd.Timestamp | None = None,
+    week_start: str = "MON",
+) -> pd.DataFrame:
+    """Share of customers who bought more than once, overall or per acquisition cohort.
+
+    .. math::
+
+        \\text{repeat purchase rate} = \\frac{\\text{customers with more than one purchase}}
+                                             {\\text{customers}} \\times 100
+
+    A *purchase* is a purchase day: several orders by one customer on the same day
+    count as one purchase (the convention of ``lifetimes``' frequency), so a split
+    basket is not a repeat.
+
+    With ``within_days=N`` a customer counts as a repeater only if the second purchase
+    came within N days of the first, and only customers whose first purchase is at
+    least N days before ``observation_end`` are eligible, so young cohorts are compared
+    fairly with old ones. Customers too recent to be judged are counted in
+    ``not_eligible``, not dropped silently.
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions.
+    within_days : int, optional
+        Window after the first purchase; ``None`` counts any later purchase.
+    freq : {"W", "M", "Q", "Y"}, optional
+        Split by acquisition cohort of this length; ``None`` gives one overall row.
+    observation_end : date, optional
+        Last day the data covers (default: the last purchase date).
+    week_start : str
+        First day of a week for ``freq="W"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort`` (``"all"`` without ``freq``), ``customers``, ``eligible``,
+        ``not_eligible``, ``repeaters``, ``repeat_rate`` (percent of eligible; NaN with a
+        ``note`` when none is eligible).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b", "b", "c", "d"],
+    ...     "date": pd.to_datetime(["2024-01-01", "2024-01-20", "2024-01-05", "2024-01-05",
+    ...                             "2024-02-01", "2024-03-25"]),
+    ... })
+    >>> repeat_purchase_rate(tx)
+      cohort  customers  eligible  not_eligible  repeaters  repeat_rate note
+    0    all          4         4             0          1         25.0
+    >>> repeat_purchase_rate(tx, within_days=30)[["eligible", "not_eligible", "repeaters", "repeat_rate"]]
+       eligible  not_eligible  repeaters  repeat_rate
+    0         3             1          1    33.333333
+    """
+    if within_days is not None and (
+        isinstance(within_days, bool) or not isinstance(within_days, (int, np.integer)) or within_days < 1
+    ):
+        raise RetentionDataError(f"within_days={within_days!r}: expected a whole number of days >= 1.")
+    firsts, end = _purchase_days(transactions, observation_end)
+    gap = (firsts["second"] - firsts["first"]).dt.days
+    if within_days is None:
+        eligible = pd.Series(True, index=firsts.index)
+        repeat = firsts["second"].notna()
+    else:
+        eligible = firsts["first"] + pd.Timedelta(days=int(within_days)) <= end
+        repeat = eligible & (gap <= within_days)
+    frame = pd.DataFrame({"eligible": eligible, "repeat": repeat})
+    if freq is None:
+        frame["cohort"] = "all"
+    else:
+        from .periods import period_freq
+
+        frame["cohort"] = firsts["first"].dt.to_period(period_freq(freq, week_start=week_start)).astype(str)
+    out = frame.groupby("cohort", sort=True).agg(
+        customers=("eligible", "size"), eligible=("eligible", "sum"), repeaters=("repeat", "sum")
+    ).reset_index()
+    out["not_eligible"] = out["customers"] - out["eligible"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["repeat_rate"] = np.where(out["eligible"] > 0, 100.0 * out["repeaters"] / out["eligible"], np.nan)
+    out["note"] = np.where(
+        out["eligible"] > 0, "", f"no customer acquired at least {within_days} days before the end"
+    )
+    out = out[["cohort", "customers", "eligible", "not_eligible", "repeaters", "repeat_rate", "note"]]
+    out.attrs["observation_end"] = str(end.date())
+    return out
+
+
+def time_to_second_purchase(
+    transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp | None = None
+) -> pd.Series:
+    """Days between each repeat customer's first and second purchase day.
+
+    Same-day orders count as one purchase, so the result is at least 1. Customers with
+    a single purchase day have no second purchase and are not in the result (their
+    count is ``customers - len(result)``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = pd.DataFrame({"customer_id": ["a", "a", "a", "b"],
+    ...                    "date": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-01-15", "2024-02-01"])})
+    >>> time_to_second_purchase(tx).tolist()
+    [14]
+    """
+    firsts, _ = _purchase_days(transactions, observation_end)
+    gap = (firsts["second"] - firsts["first"]).dt.days.dropna().astype("int64")
+    gap.name = "days_to_second_purchase"
+    return gap
+
+
+def returning_visitor_rate(
+    sessions: pd.DataFrame,
+    *,
+    freq: str = "M",
+    observation_end: str | pd.Timestamp | None = None,
+    week_start: str = "MON",
+) -> pd.DataFrame:
+    """New versus returning visitors per period, from web-analytics sessions.
+
+    A visitor is *returning* in a period if they had a session in an earlier period of
+    the data, and *new* otherwise. The first period has no earlier data, so every
+    visitor in it counts as new: the ``note`` says so (the same holds, less strongly,
+    for the periods after it).
+
+    .. math::
+
+        \\text{returning share} = \\frac{\\text{returning visitors}}{\\text{visitors}} \\times 100
+
+    Parameters
+    ----------
+    sessions : pandas.DataFrame
+        Canonical sessions from :func:`load_sessions` (``visitor_id``, ``date``).
+    freq : {"D", "W", "M", "Q", "Y"}
+    observation_end : date, optional
+    week_start : str
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``period, visitors, new, returning, returning_share, note``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = pd.DataFrame({"visitor_id": ["v1", "v2", "v1", "v3", "v2"],
+    ...                   "date": pd.to_datetime(["2024-01-03", "2024-01-20", "2024-02-02",
+    ...                                           "2024-02-10", "2024-02-28"])})
+    >>> returning_visitor_rate(s, observation_end="2024-02-29")[["period", "visitors", "new", "returning"]]
+        period  visitors  new  returning
+    0  2024-01         2    2          0
+    1  2024-02         3    1          2
+    """
+    _log(sessions, "sessions", "visitor_id", "load_sessions")
+    periods, codes, k, _, ids, _ = _placed(sessions, "visitor_id", freq, observation_end, week_start)
+    counts = _engine.first_seen_counts(codes, k, len(ids), len(periods))
+    out = pd.DataFrame({"period": periods, "visitors": counts["seen"], "new": counts["new"]})
+    out["returning"] = out["visitors"] - out["new"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["returning_share"] = np.where(out["visitors"] > 0, 100.0 * out["returning"] / out["visitors"], np.nan)
+    notes = ["" if v > 0 else "no visitors in this period" for v in out["visitors"]]
+    notes[0] = "first period of the data: every visitor counts as new"
+    out["note"] = notes
+    return out
