@@ -7,6 +7,22 @@ count customers per period with :func:`customer_counts` and compute :func:`crr`.
 
 from . import datasets
 from .churn import CHURN_METHODS, churn_rate, churn_table
+from .clv import (
+    calibration_holdout,
+    cumulative_repeat_transactions,
+    customer_lifetime_value,
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    fit_mbgnbd,
+    fit_paretonbd,
+    holdout_comparison,
+    p_alive_history,
+    probability_alive,
+    rfm_segments,
+    rfm_summary,
+    winback_list,
+)
 from .cohorts import cohort_table, repeat_purchase_rate, returning_visitor_rate, time_to_second_purchase
 from .counts import customer_counts, subscription_counts
 from .errors import RetentionDataError
@@ -37,6 +53,20 @@ __all__ = [
     "customer_counts",
     "subscription_counts",
     "crr",
+    "rfm_summary",
+    "calibration_holdout",
+    "fit_bgnbd",
+    "fit_paretonbd",
+    "fit_mbgnbd",
+    "fit_gamma_gamma",
+    "expected_purchases",
+    "probability_alive",
+    "customer_lifetime_value",
+    "winback_list",
+    "holdout_comparison",
+    "cumulative_repeat_transactions",
+    "p_alive_history",
+    "rfm_segments",
     "cohort_table",
     "repeat_purchase_rate",
     "time_to_second_purchase",

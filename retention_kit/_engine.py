@@ -23,6 +23,7 @@ __all__ = [
     "period_index",
     "cohort_counts",
     "first_seen_counts",
+    "repeat_summary",
 ]
 
 
@@ -236,3 +237,33 @@ def first_seen_counts(codes: np.ndarray, period: np.ndarray, n_customers: int, n
     seen = np.bincount(pair % n_periods, minlength=n_periods)
     new = np.bincount(first[first < n_periods], minlength=n_periods)
     return {"seen": seen, "new": new}
+
+
+def repeat_summary(
+    codes: np.ndarray, period: np.ndarray, amounts: np.ndarray | None, n_customers: int
+) -> dict[str, np.ndarray]:
+    """Per customer: first and last purchase period, repeat periods, repeat spend.
+
+    ``period`` is any integer period number (day, week start, month ordinal). Purchases
+    in the same period count once, their amounts summed (lifetimes' convention).
+
+    Returns ``first``, ``last``, ``frequency`` (distinct periods - 1) and, with amounts,
+    ``repeat_value`` (sum over the periods after the first).
+    """
+    order = np.lexsort((period, codes))
+    c, p = codes[order], period[order]
+    new_pair = np.ones(len(c), dtype=bool)
+    new_pair[1:] = (c[1:] != c[:-1]) | (p[1:] != p[:-1])
+    pair_id = np.cumsum(new_pair) - 1
+    pair_cust, pair_period = c[new_pair], p[new_pair]
+    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first, pair_cust, pair_period)
+    last = np.full(n_customers, np.iinfo(np.int64).min, dtype=np.int64)
+    np.maximum.at(last, pair_cust, pair_period)
+    count = np.bincount(pair_cust, minlength=n_customers)
+    out = {"first": first, "last": last, "frequency": count - 1}
+    if amounts is not None:
+        pair_value = np.bincount(pair_id, weights=amounts[order], minlength=len(pair_cust))
+        is_first = pair_period == first[pair_cust]
+        out["repeat_value"] = np.bincount(pair_cust[~is_first], weights=pair_value[~is_first], minlength=n_customers)
+    return out

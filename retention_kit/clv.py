@@ -1,0 +1,838 @@
+"""Probabilistic customer lifetime value with the `lifetimes` fitters, on today's stack.
+
+``lifetimes`` 0.11.3 is archived: its data preparation and several plots break on
+current pandas and matplotlib, but its maximum-likelihood fitters work. The kit keeps
+the fitters and owns the rest: the per-customer summary (:func:`rfm_summary`), the
+calibration/holdout split, fitting on compressed sufficient statistics, CLV with an
+explicit time unit, and the win-back list.
+
+Time units: a summary measures ``recency`` and ``T`` in *summary units*, for example
+weeks (``freq="W"``) or days divided by 7 (``freq="D", freq_multiplier=7``, the
+fractional weeks of Fader, Hardie & Lee 2005). Every function that turns a summary into
+money or time asks for horizons in calendar terms and converts with the summary's own
+unit, which :func:`rfm_summary` records in ``summary.attrs``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from . import _engine
+from ._compat import import_lifetimes
+from .activity import _observation_end
+from .errors import RetentionDataError
+
+__all__ = [
+    "rfm_summary",
+    "calibration_holdout",
+    "fit_bgnbd",
+    "fit_paretonbd",
+    "fit_mbgnbd",
+    "fit_gamma_gamma",
+    "expected_purchases",
+    "probability_alive",
+    "customer_lifetime_value",
+    "winback_list",
+    "holdout_comparison",
+    "cumulative_repeat_transactions",
+    "p_alive_history",
+    "rfm_segments",
+]
+
+_UNIT_DAYS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12}
+AVERAGE_MONTH_DAYS = 365.25 / 12
+
+
+def _check_transactions(transactions: object) -> pd.DataFrame:
+    if not isinstance(transactions, pd.DataFrame):
+        raise RetentionDataError(
+            f"transactions: expected a pandas DataFrame, got {type(transactions).__name__}."
+        )
+    missing = [c for c in ("customer_id", "date") if c not in transactions.columns]
+    if missing:
+        raise RetentionDataError(
+            f"transactions: missing canonical column(s) {missing}; got {list(transactions.columns)}. "
+            "Load the export with retention_kit.load_transactions(...)."
+        )
+    if len(transactions) == 0:
+        raise RetentionDataError("transactions: the table is empty.")
+    if transactions["customer_id"].isna().any() or transactions["date"].isna().any():
+        raise RetentionDataError(
+            "transactions: rows without a customer id or a date; load the export with "
+            "retention_kit.load_transactions(...), which reports or excludes them."
+        )
+    return transactions
+
+
+def _periods(days: np.ndarray, freq: str) -> np.ndarray:
+    """Period number of each day: the day itself, the Monday starting its week, or the month."""
+    if freq == "D":
+        return days
+    if freq == "W":
+        return days - (days - 4) % 7  # 1970-01-05 (day 4) was a Monday
+    if freq == "M":
+        return days.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    raise RetentionDataError(f"freq={freq!r}: expected 'D', 'W' or 'M'.")
+
+
+def _unit_length(freq: str) -> float:
+    """Length of one period number step in the period's own unit (weeks step by 7 days)."""
+    return 7.0 if freq == "W" else 1.0
+
+
+def _check_multiplier(freq_multiplier: float) -> float:
+    if isinstance(freq_multiplier, bool) or not isinstance(freq_multiplier, (int, float, np.integer, np.floating)) or not freq_multiplier > 0:
+        raise RetentionDataError(f"freq_multiplier={freq_multiplier!r}: expected a positive number.")
+    return float(freq_multiplier)
+
+
+def rfm_summary(
+    transactions: pd.DataFrame,
+    *,
+    freq: str = "W",
+    observation_end: str | pd.Timestamp,
+    monetary: bool = True,
+    freq_multiplier: float = 1,
+) -> pd.DataFrame:
+    """Per-customer frequency, recency, T and monetary value, in lifetimes' conventions.
+
+    Purchases are grouped into periods of ``freq`` (weeks start on Monday); purchases
+    in the same period count as one, their amounts summed. Then, per customer:
+
+    - ``frequency``: number of *repeat* purchase periods (periods with a purchase - 1);
+    - ``recency``: time from the first to the last purchase period;
+    - ``T``: time from the first purchase period to the period of ``observation_end``;
+    - ``monetary_value``: mean of the repeat periods' amounts (0 without repeats).
+
+    Times are in units of ``freq`` divided by ``freq_multiplier``:
+    ``freq="D", freq_multiplier=7`` gives fractional weeks.
+
+    This equals ``lifetimes.utils.summary_data_from_transaction_data`` on the same
+    input, with two differences: purchases after ``observation_end`` are always
+    ignored (lifetimes keeps those in the same period as ``observation_end``), and
+    ``freq="M"`` works (calendar months).
+
+    Parameters
+    ----------
+    transactions : pandas.DataFrame
+        Canonical transactions (``customer_id``, ``date``, ``amount``).
+    freq : {"D", "W", "M"}
+        Period of the summary.
+    observation_end : date
+        Last day of the observation (inclusive). Required: T depends on it.
+    monetary : bool
+        Add ``monetary_value`` (needs an ``amount`` column).
+    freq_multiplier : float
+        Divide times by this (``freq="D", freq_multiplier=7``: weeks with fractions).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index ``customer_id`` (sorted), columns ``frequency, recency, T`` and
+        ``monetary_value``, all float. ``attrs`` records ``freq``,
+        ``freq_multiplier``, ``unit_days`` (days per summary unit) and
+        ``observation_end``.
+
+    Examples
+    --------
+    The paper's customer 0001 of the CDNOW sample over the 39-week calibration period:
+
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> s.loc["0001"].round(3).tolist()
+    [2.0, 30.429, 38.857, 22.345]
+    """
+    _check_transactions(transactions)
+    if freq not in _UNIT_DAYS:
+        raise RetentionDataError(f"freq={freq!r}: expected 'D', 'W' or 'M'.")
+    multiplier = _check_multiplier(freq_multiplier)
+    if observation_end is None:
+        raise RetentionDataError(
+            "observation_end: pass the last day of the observation explicitly; T, the age of "
+            "each customer, is measured up to it."
+        )
+    dates = transactions["date"]
+    end = _observation_end(observation_end, dates.max(), dates.min())
+    days = _engine.day_numbers(dates)
+    end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
+    keep = days <= end_day
+    if monetary:
+        if "amount" not in transactions.columns:
+            raise RetentionDataError(
+                "monetary=True needs an 'amount' column: load the export with amount_col=..., "
+                "or pass monetary=False."
+            )
+        amounts = transactions["amount"].to_numpy(dtype=float)[keep]
+    else:
+        amounts = None
+    codes, ids = _engine.customer_codes(transactions["customer_id"].to_numpy()[keep])
+    period = _periods(days[keep], freq)
+    parts = _engine.repeat_summary(codes, period, amounts, len(ids))
+    end_period = int(_periods(np.array([end_day]), freq)[0])
+    scale = _unit_length(freq) * multiplier
+    out = pd.DataFrame(
+        {
+            "frequency": parts["frequency"].astype(float),
+            "recency": (parts["last"] - parts["first"]) / scale,
+            "T": (end_period - parts["first"]) / scale,
+        },
+        index=pd.Index(ids, name="customer_id"),
+    )
+    if monetary:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out["monetary_value"] = np.where(
+                parts["frequency"] > 0, parts["repeat_value"] / parts["frequency"], 0.0
+            )
+    out = out.sort_index()
+    out.attrs.update(
+        freq=freq,
+        freq_multiplier=multiplier,
+        unit_days=_UNIT_DAYS[freq] * multiplier,
+        observation_end=str(end.date()),
+    )
+    return out
+
+
+def calibration_holdout(
+    transactions: pd.DataFrame,
+    *,
+    calibration_end: str | pd.Timestamp,
+    observation_end: str | pd.Timestamp,
+    freq: str = "W",
+    freq_multiplier: float = 1,
+    monetary: bool = False,
+) -> pd.DataFrame:
+    """Calibration summary plus what each customer did in the holdout period.
+
+    The calibration summary is :func:`rfm_summary` up to ``calibration_end``; customers
+    whose first purchase comes later are not in it. Then ``frequency_holdout`` counts
+    their purchase periods in (``calibration_end``, ``observation_end``] and
+    ``duration_holdout`` is the holdout's length in summary units (with
+    ``monetary=True`` also ``monetary_value_holdout``, the holdout periods' mean
+    amount). The columns are named as in ``lifetimes.utils.calibration_and_holdout_data``
+    (``frequency_cal, recency_cal, T_cal, frequency_holdout, duration_holdout``), so
+    lifetimes' holdout plots accept the result.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> ch = calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30",
+    ...                          freq="D", freq_multiplier=7)
+    >>> len(ch), round(float(ch["duration_holdout"].iloc[0]), 2)
+    (2357, 39.0)
+    >>> ch.loc["0001", ["frequency_cal", "frequency_holdout"]].tolist()
+    [2.0, 1.0]
+    """
+    _check_transactions(transactions)
+    dates = transactions["date"]
+    cal_end = _observation_end(calibration_end, dates.max(), dates.min())
+    obs_end = _observation_end(observation_end, dates.max(), dates.min())
+    if obs_end <= cal_end:
+        raise RetentionDataError(
+            f"observation_end={obs_end.date()} must be after calibration_end={cal_end.date()}."
+        )
+    calibration = rfm_summary(
+        transactions, freq=freq, observation_end=cal_end, monetary=monetary, freq_multiplier=freq_multiplier
+    )
+    calibration.columns = [f"{c}_cal" for c in calibration.columns]
+    days = _engine.day_numbers(dates)
+    cal_day = int(np.datetime64(cal_end.to_datetime64(), "D").astype(np.int64))
+    obs_day = int(np.datetime64(obs_end.to_datetime64(), "D").astype(np.int64))
+    inside = (days > cal_day) & (days <= obs_day)
+    holdout = pd.DataFrame({
+        "customer_id": transactions["customer_id"].to_numpy()[inside],
+        "period": _periods(days[inside], freq),
+    })
+    if monetary:
+        holdout["amount"] = transactions["amount"].to_numpy(dtype=float)[inside]
+    per_period = holdout.groupby(["customer_id", "period"], sort=False).sum().reset_index() if monetary else (
+        holdout.drop_duplicates())
+    counts = per_period.groupby("customer_id").size()
+    out = calibration.copy()
+    out["frequency_holdout"] = counts.reindex(out.index, fill_value=0).astype(float)
+    if monetary:
+        means = per_period.groupby("customer_id")["amount"].mean()
+        out["monetary_value_holdout"] = means.reindex(out.index, fill_value=0.0)
+    scale = _unit_length(freq) * _check_multiplier(freq_multiplier)
+    end_periods = _periods(np.array([cal_day, obs_day]), freq)
+    out["duration_holdout"] = float(end_periods[1] - end_periods[0]) / scale
+    out.attrs.update(calibration.attrs)
+    out.attrs.update(calibration_end=str(cal_end.date()), observation_end=str(obs_end.date()))
+    return out
+
+
+def _compress(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """Unique rows of the sufficient statistics with their counts as weights."""
+    grouped = frame.groupby(columns, sort=True).size().rename("weights").reset_index()
+    return grouped
+
+
+def _summary_columns(summary: pd.DataFrame) -> tuple[str, str, str]:
+    for suffix in ("", "_cal"):
+        names = (f"frequency{suffix}", f"recency{suffix}", f"T{suffix}")
+        if all(n in summary.columns for n in names):
+            return names
+    raise RetentionDataError(
+        "summary: expected columns frequency, recency and T (from rfm_summary) or their _cal "
+        f"versions (from calibration_holdout); got {list(summary.columns)}."
+    )
+
+
+def _fit(kind: str, summary: pd.DataFrame, penalizer: float, compress: bool, **options: Any) -> Any:
+    lifetimes = import_lifetimes()
+    from lifetimes.utils import ConvergenceError
+
+    classes = {
+        "BG/NBD": lifetimes.BetaGeoFitter,
+        "Pareto/NBD": lifetimes.ParetoNBDFitter,
+        "MBG/NBD": lifetimes.ModifiedBetaGeoFitter,
+    }
+    f_col, r_col, t_col = _summary_columns(summary)
+    data = summary[[f_col, r_col, t_col]].astype(float)
+    if data.isna().any().any() or (data < 0).any().any():
+        raise RetentionDataError("summary: frequency, recency and T must be non-negative numbers without NaN.")
+    if (data[r_col] > data[t_col] + 1e-9).any():
+        raise RetentionDataError("summary: recency exceeds T for some customers; rebuild it with rfm_summary.")
+    fitter = classes[kind](penalizer_coef=penalizer)
+    try:
+        if compress:
+            packed = _compress(data, [f_col, r_col, t_col])
+            fitter.fit(packed[f_col], packed[r_col], packed[t_col], weights=packed["weights"], **options)
+        else:
+            fitter.fit(data[f_col], data[r_col], data[t_col], **options)
+    except ConvergenceError as exc:
+        raise RetentionDataError(
+            f"the {kind} fit did not converge ({str(exc).strip().splitlines()[0]}). Try a small "
+            "penalizer (penalizer=0.001 to 0.1), or rescale time: summaries in days have large T "
+            "and recency; weeks (freq='W', or freq='D' with freq_multiplier=7) are better "
+            "conditioned."
+        ) from None
+    fitter.summary_attrs_ = dict(summary.attrs)
+    return fitter
+
+
+def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
+    """Fit the BG/NBD model (lifetimes' ``BetaGeoFitter``) to a customer summary.
+
+    With ``compress=True`` the fit runs on the unique (frequency, recency, T) rows with
+    their counts as weights: the likelihood is the same sum, so the estimates are the
+    same, and large customer bases with many identical rows fit far faster.
+
+    Returns the fitted ``lifetimes.BetaGeoFitter`` (``params_`` holds r, alpha, a, b).
+
+    Raises
+    ------
+    RetentionDataError
+        On a summary without the needed columns, negative values, recency > T, or when
+        the fit does not converge (the message says what to try).
+
+    Examples
+    --------
+    Fader, Hardie & Lee (2005): the CDNOW sample, weeks 1-39.
+
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> bgf = fit_bgnbd(s)
+    >>> {k: round(float(v), 3) for k, v in bgf.params_.items()}
+    {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    """
+    return _fit("BG/NBD", summary, penalizer, compress)
+
+
+def fit_paretonbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
+    """Fit the Pareto/NBD model (lifetimes' ``ParetoNBDFitter``); see :func:`fit_bgnbd`."""
+    return _fit("Pareto/NBD", summary, penalizer, compress)
+
+
+def fit_mbgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
+    """Fit the MBG/NBD model (lifetimes' ``ModifiedBetaGeoFitter``); see :func:`fit_bgnbd`."""
+    return _fit("MBG/NBD", summary, penalizer, compress)
+
+
+def fit_gamma_gamma(
+    summary: pd.DataFrame,
+    *,
+    penalizer: float = 0.0,
+    nonpositive: str = "error",
+) -> Any:
+    """Fit the Gamma-Gamma spend model to customers with repeat purchases.
+
+    The model describes the mean value of a customer's repeat purchases; it needs
+    ``frequency > 0`` and a positive ``monetary_value``. Customers without repeat
+    purchases carry no information about spend and are left out (counted in
+    ``fitter.excluded_``). A non-positive mean spend (refunds, free orders) raises,
+    or with ``nonpositive="exclude"`` is left out and counted.
+
+    Returns the fitted ``lifetimes.GammaGammaFitter`` (``params_`` holds p, q, v) with
+    ``excluded_``: rows left out, by reason.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> ggf = fit_gamma_gamma(s)
+    >>> {k: round(float(v), 2) for k, v in ggf.params_.items()}
+    {'p': 6.25, 'q': 3.74, 'v': 15.45}
+    >>> ggf.excluded_
+    {'no repeat purchase': 1411}
+    """
+    lifetimes = import_lifetimes()
+    f_col = "frequency" if "frequency" in summary.columns else "frequency_cal"
+    m_col = "monetary_value" if "monetary_value" in summary.columns else "monetary_value_cal"
+    if f_col not in summary.columns or m_col not in summary.columns:
+        raise RetentionDataError(
+            "summary: Gamma-Gamma needs frequency and monetary_value columns: build the summary "
+            "with rfm_summary(..., monetary=True)."
+        )
+    if nonpositive not in ("error", "exclude"):
+        raise RetentionDataError(f"nonpositive={nonpositive!r}: expected 'error' or 'exclude'.")
+    repeaters = summary[summary[f_col] > 0]
+    excluded = {"no repeat purchase": int((summary[f_col] <= 0).sum())}
+    bad = repeaters[m_col] <= 0
+    if bad.any():
+        if nonpositive == "error":
+            shown = ", ".join(f"{i}: {v:g}" for i, v in repeaters.loc[bad, m_col].head(5).items())
+            raise RetentionDataError(
+                f"{m_col}: {int(bad.sum()):,} customers have a zero or negative mean repeat spend "
+                f"({shown}). Gamma-Gamma needs positive spend: exclude refunds when loading "
+                "(refunds='exclude'), or pass nonpositive='exclude' to leave these customers out."
+            )
+        excluded["zero or negative spend"] = int(bad.sum())
+        repeaters = repeaters[~bad]
+    fitter = lifetimes.GammaGammaFitter(penalizer_coef=penalizer)
+    fitter.fit(repeaters[f_col], repeaters[m_col])
+    fitter.excluded_ = excluded
+    return fitter
+
+
+def _unit_days(summary: pd.DataFrame, time_unit_days: float | None) -> float:
+    recorded = summary.attrs.get("unit_days")
+    if time_unit_days is None:
+        if recorded is None:
+            raise RetentionDataError(
+                "time_unit_days: the summary does not record its time unit (it did not come from "
+                "rfm_summary, or attrs were lost); pass time_unit_days= (7 for weeks)."
+            )
+        return float(recorded)
+    if recorded is not None and not np.isclose(float(recorded), float(time_unit_days)):
+        raise RetentionDataError(
+            f"time_unit_days={time_unit_days}: the summary measures time in units of "
+            f"{recorded:g} days. Mixing units silently mis-scales every prediction (the lifetimes "
+            "Quickstart's CLV example does this); leave time_unit_days out to use the summary's."
+        )
+    return float(time_unit_days)
+
+
+def expected_purchases(model: Any, summary: pd.DataFrame, *, days: float) -> pd.Series:
+    """Expected purchases of each customer in the next ``days`` days.
+
+    The horizon is converted to the summary's unit (``summary.attrs["unit_days"]``).
+
+    Examples
+    --------
+    The paper's worked customer: 2 repeat purchases, recency 30.43 weeks, T 38.86 weeks:
+    1.226 expected purchases in the next 39 weeks.
+
+    >>> import pandas as pd
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> bgf = rk.fit_bgnbd(s)
+    >>> round(float(expected_purchases(bgf, s.loc[["0001"]], days=39 * 7).iloc[0]), 3)
+    1.226
+    """
+    f_col, r_col, t_col = _summary_columns(summary)
+    unit = _unit_days(summary, None)
+    values = model.conditional_expected_number_of_purchases_up_to_time(
+        days / unit, summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
+    )
+    return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="expected_purchases")
+
+
+def probability_alive(model: Any, summary: pd.DataFrame) -> pd.Series:
+    """P(alive): the probability that each customer is still active at the end of the summary.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> s = rk.rfm_summary(rk.datasets.load_cdnow(sample=True), freq="W", observation_end="1997-09-30")
+    >>> p = probability_alive(rk.fit_bgnbd(s), s)
+    >>> bool(((p >= 0) & (p <= 1)).all())
+    True
+    """
+    f_col, r_col, t_col = _summary_columns(summary)
+    values = model.conditional_probability_alive(
+        summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
+    )
+    return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="p_alive")
+
+
+def customer_lifetime_value(
+    model: Any,
+    spend_model: Any,
+    summary: pd.DataFrame,
+    *,
+    months: int,
+    monthly_discount_rate: float,
+    margin: float,
+    month_days: float = AVERAGE_MONTH_DAYS,
+    time_unit_days: float | None = None,
+) -> pd.Series:
+    """Discounted expected profit of each customer over the next ``months`` months.
+
+    .. math::
+
+        \\mathrm{CLV}_i = \\text{margin} \\sum_{m=1}^{M}
+            \\frac{E[X_i(m) - X_i(m - 1)] \\; E[\\text{spend}_i]}{(1 + d)^m}
+
+    with :math:`X_i(m)` the expected purchases by the end of month ``m`` from the
+    transaction model (in the summary's own time unit: a month is ``month_days /
+    unit_days`` units), :math:`E[\\text{spend}_i]` the Gamma-Gamma expected mean spend,
+    and ``d`` the monthly discount rate. This is lifetimes' formula with the unit made
+    explicit: lifetimes' ``customer_lifetime_value`` takes a ``freq`` argument that must
+    match the summary, and its Quickstart passes ``freq="D"`` for weekly data.
+
+    Parameters
+    ----------
+    model : fitted BG/NBD, Pareto/NBD or MBG/NBD
+    spend_model : fitted Gamma-Gamma
+    summary : pandas.DataFrame
+        From :func:`rfm_summary` (``monetary=True``).
+    months : int
+        Horizon.
+    monthly_discount_rate : float
+        For example 0.01 (about 12.7 % a year).
+    margin : float
+        Profit margin on revenue, between 0 and 1.
+    month_days : float
+        Days in a month (default: an average month, 30.4375 days; lifetimes uses 30).
+    time_unit_days : float, optional
+        Days per summary unit; taken from the summary by default, and checked against it.
+
+    Returns
+    -------
+    pandas.Series
+        CLV per customer, in the currency of ``amount``.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1998-06-30")
+    >>> clv = customer_lifetime_value(rk.fit_bgnbd(s), rk.fit_gamma_gamma(s), s,
+    ...                               months=12, monthly_discount_rate=0.01, margin=0.3)
+    >>> bool((clv >= 0).all()), round(float(clv.loc["0001"]), 2) > 0
+    (True, True)
+    """
+    if not isinstance(months, (int, np.integer)) or isinstance(months, bool) or months < 1:
+        raise RetentionDataError(f"months={months!r}: expected a whole number of months >= 1.")
+    if not 0 <= monthly_discount_rate < 1:
+        raise RetentionDataError(
+            f"monthly_discount_rate={monthly_discount_rate!r}: expected a monthly rate such as 0.01."
+        )
+    if not 0 < margin <= 1:
+        raise RetentionDataError(f"margin={margin!r}: expected a share of revenue in (0, 1].")
+    f_col, r_col, t_col = _summary_columns(summary)
+    m_col = "monetary_value" if "monetary_value" in summary.columns else "monetary_value_cal"
+    if m_col not in summary.columns:
+        raise RetentionDataError("summary: CLV needs monetary_value; use rfm_summary(..., monetary=True).")
+    unit = _unit_days(summary, time_unit_days)
+    month = month_days / unit
+    f, r, t = (summary[c].to_numpy(dtype=float) for c in (f_col, r_col, t_col))
+    spend = np.asarray(
+        spend_model.conditional_expected_average_profit(summary[f_col], summary[m_col]), dtype=float
+    )
+    clv = np.zeros(len(summary))
+    previous = np.zeros(len(summary))
+    for m in range(1, months + 1):
+        cumulative = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(m * month, f, r, t))
+        clv += (cumulative - previous) * spend / (1 + monthly_discount_rate) ** m
+        previous = cumulative
+    return pd.Series(margin * clv, index=summary.index, name="clv")
+
+
+def winback_list(
+    model: Any,
+    spend_model: Any,
+    summary: pd.DataFrame,
+    *,
+    threshold: float,
+    months: int,
+    monthly_discount_rate: float,
+    margin: float,
+    month_days: float = AVERAGE_MONTH_DAYS,
+) -> pd.DataFrame:
+    """Customers who have probably lapsed, ranked by the value at stake.
+
+    A customer is on the list when P(alive) < ``threshold``. Their expected CLV is
+    P(alive) times the value they would bring if still active, so
+
+    .. math::
+
+        \\text{value if active} = \\frac{\\mathrm{CLV}}{P(\\text{alive})}, \\qquad
+        \\text{value at stake} = \\text{value if active} - \\mathrm{CLV}
+
+    is what winning them back is worth (if it works). Customers without repeat
+    purchases have no estimate of their own spend; the spend model's population mean
+    stands in, as in lifetimes.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``p_alive, clv, value_if_active, value_at_stake`` and the summary's columns,
+        sorted by ``value_at_stake`` (largest first).
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1998-06-30")
+    >>> w = winback_list(rk.fit_bgnbd(s), rk.fit_gamma_gamma(s), s, threshold=0.3,
+    ...                  months=12, monthly_discount_rate=0.01, margin=0.3)
+    >>> bool((w["p_alive"] < 0.3).all()), bool(w["value_at_stake"].is_monotonic_decreasing)
+    (True, True)
+    """
+    if not 0 < threshold <= 1:
+        raise RetentionDataError(f"threshold={threshold!r}: expected a probability in (0, 1].")
+    p_alive = probability_alive(model, summary)
+    clv = customer_lifetime_value(model, spend_model, summary, months=months,
+                                  monthly_discount_rate=monthly_discount_rate, margin=margin,
+                                  month_days=month_days)
+    table = pd.DataFrame({"p_alive": p_alive, "clv": clv})
+    with np.errstate(divide="ignore", invalid="ignore"):
+        table["value_if_active"] = np.where(table["p_alive"] > 0, table["clv"] / table["p_alive"], np.nan)
+    table["value_at_stake"] = table["value_if_active"] - table["clv"]
+    table = table.join(summary)
+    lapsed = table[table["p_alive"] < threshold]
+    return lapsed.sort_values("value_at_stake", ascending=False, kind="stable")
+
+
+def holdout_comparison(model: Any, calibration: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+    """Actual versus predicted holdout purchases, by calibration frequency.
+
+    Customers with ``frequency_cal`` of ``max_frequency`` or more are pooled in the last
+    row (its label is ``">= max_frequency"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``frequency_cal, customers, actual, predicted`` (mean holdout purchases per
+        customer) and the totals over all customers in ``attrs``.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> ch = rk.calibration_holdout(tx, calibration_end="1997-09-30", observation_end="1998-06-30",
+    ...                             freq="D", freq_multiplier=7)
+    >>> table = holdout_comparison(rk.fit_bgnbd(ch), ch)
+    >>> int(table["customers"].sum())
+    2357
+    """
+    needed = ["frequency_cal", "recency_cal", "T_cal", "frequency_holdout", "duration_holdout"]
+    missing = [c for c in needed if c not in calibration.columns]
+    if missing:
+        raise RetentionDataError(f"calibration: missing {missing}; build it with calibration_holdout().")
+    predicted = model.conditional_expected_number_of_purchases_up_to_time(
+        calibration["duration_holdout"].to_numpy(), calibration["frequency_cal"].to_numpy(),
+        calibration["recency_cal"].to_numpy(), calibration["T_cal"].to_numpy(),
+    )
+    frame = pd.DataFrame({
+        "bucket": np.minimum(calibration["frequency_cal"].to_numpy(), max_frequency).astype(int),
+        "actual": calibration["frequency_holdout"].to_numpy(),
+        "predicted": np.asarray(predicted, dtype=float),
+    })
+    table = frame.groupby("bucket").agg(customers=("actual", "size"), actual=("actual", "mean"),
+                                        predicted=("predicted", "mean")).reset_index()
+    table["frequency_cal"] = [str(b) if b < max_frequency else f">= {max_frequency}" for b in table["bucket"]]
+    table = table[["frequency_cal", "customers", "actual", "predicted"]]
+    table.attrs.update(actual_total=float(frame["actual"].sum()), predicted_total=float(frame["predicted"].sum()),
+                       mean_absolute_error=float((frame["actual"] - frame["predicted"]).abs().mean()))
+    return table
+
+
+def cumulative_repeat_transactions(
+    model: Any,
+    transactions: pd.DataFrame,
+    *,
+    start: str | pd.Timestamp,
+    end: str | pd.Timestamp,
+    unit_days: float = 7.0,
+) -> pd.DataFrame:
+    """Actual and expected cumulative repeat purchases, unit by unit (the tracking chart).
+
+    Each customer's expected repeat purchases by time ``t`` after their first purchase
+    are ``model.expected_number_of_purchases_up_to_time(t)``; summed over customers at
+    each step of ``unit_days`` from ``start``. Actual repeat purchases are purchase days
+    after each customer's first (several orders on one day count once).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``step`` (1, 2, ...), ``date`` (end of the step), ``actual``, ``expected``
+        (cumulative).
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> track = cumulative_repeat_transactions(rk.fit_bgnbd(s), tx, start="1997-01-01", end="1998-06-30")
+    >>> len(track), int(track["actual"].iloc[-1])
+    (78, 4339)
+    """
+    _check_transactions(transactions)
+    t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
+    days = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
+                         "day": transactions["date"].dt.normalize().to_numpy()}).drop_duplicates()
+    days = days[days["day"] <= t1]
+    first = days.groupby("customer_id")["day"].transform("min")
+    repeat_days = days.loc[days["day"] > first, "day"]
+    n_steps = int(np.floor(((t1 - t0).days + 1) / unit_days))
+    edges = t0 + pd.to_timedelta(np.arange(1, n_steps + 1) * unit_days, unit="D")
+    actual = np.searchsorted(np.sort(repeat_days.to_numpy()), edges.to_numpy(), side="left")
+    firsts = days.groupby("customer_id")["day"].min()
+    cohort = firsts.value_counts()
+    expected = np.zeros(n_steps)
+    for first_day, count in cohort.items():
+        age = (edges - first_day).days.to_numpy() / unit_days
+        alive = age > 0
+        if alive.any():
+            expected[alive] += count * np.asarray(model.expected_number_of_purchases_up_to_time(age[alive]))
+    return pd.DataFrame({"step": np.arange(1, n_steps + 1), "date": edges - pd.Timedelta(days=1),
+                         "actual": actual, "expected": expected})
+
+
+def p_alive_history(
+    model: Any,
+    transactions: pd.DataFrame,
+    *,
+    customer_id: Any,
+    end: str | pd.Timestamp,
+    freq: str = "D",
+    freq_multiplier: float = 7,
+) -> pd.DataFrame:
+    """P(alive) of one customer on every day from their first purchase to ``end``.
+
+    Replaces ``lifetimes.plotting.plot_history_alive``, which fails on pandas 3. The
+    summary is rebuilt each day with the same units as the model's (by default the
+    paper's fractional weeks).
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> h = p_alive_history(rk.fit_bgnbd(s), tx, customer_id="0001", end="1998-06-30")
+    >>> float(h["p_alive"].iloc[0])
+    1.0
+    """
+    _check_transactions(transactions)
+    own = transactions[transactions["customer_id"] == customer_id]
+    if own.empty:
+        raise RetentionDataError(f"customer_id={customer_id!r}: no purchases of this customer.")
+    multiplier = _check_multiplier(freq_multiplier)
+    purchase_days = np.unique(_periods(_engine.day_numbers(own["date"]), freq))
+    first = purchase_days[0]
+    end_day = int(np.datetime64(pd.Timestamp(end).normalize().to_datetime64(), "D").astype(np.int64))
+    grid = np.arange(first, end_day + 1)
+    count = np.searchsorted(purchase_days, grid, side="right")
+    last = purchase_days[count - 1]
+    scale = _unit_length(freq) * multiplier
+    p = model.conditional_probability_alive(count - 1.0, (last - first) / scale, (grid - first) / scale)
+    return pd.DataFrame({"date": grid.astype("datetime64[D]").astype("datetime64[us]"),
+                         "p_alive": np.asarray(p, dtype=float), "purchase": np.isin(grid, purchase_days)})
+
+
+_SEGMENTS = [  # (name, recency scores, frequency-monetary scores), first match wins
+    ("Champions", (5, 5), (4, 5)),
+    ("Loyal", (3, 5), (4, 5)),
+    ("Potential loyalists", (4, 5), (2, 3)),
+    ("New", (5, 5), (1, 1)),
+    ("Promising", (4, 4), (1, 1)),
+    ("Need attention", (3, 3), (2, 3)),
+    ("About to sleep", (3, 3), (1, 1)),
+    ("Can't lose them", (1, 2), (5, 5)),
+    ("At risk", (1, 2), (3, 4)),
+    ("Hibernating", (1, 2), (2, 2)),
+    ("Lost", (1, 2), (1, 1)),
+]
+
+
+def rfm_segments(
+    transactions: pd.DataFrame,
+    *,
+    observation_end: str | pd.Timestamp,
+    bins: int = 5,
+) -> pd.DataFrame:
+    """RFM scores and named segments: segment customers by purchase pattern.
+
+    For each customer: recency (days since the last purchase up to the end of
+    ``observation_end``), frequency (purchase days) and monetary value (total
+    spend). Each becomes a score from 1 to ``bins`` by quantiles of the ranks (5 =
+    most recent, most frequent, highest spend); ``fm`` is the rounded mean of the
+    frequency and monetary scores. Segments follow the common R x FM grid:
+
+    ============================ ========= ==========
+    segment                      R score   FM score
+    ============================ ========= ==========
+    Champions                    5         4-5
+    Loyal                        3-5       4-5
+    Potential loyalists          4-5       2-3
+    New                          5         1
+    Promising                    4         1
+    Need attention               3         2-3
+    About to sleep               3         1
+    Can't lose them              1-2       5
+    At risk                      1-2       3-4
+    Hibernating                  1-2       2
+    Lost                         1-2       1
+    ============================ ========= ==========
+
+    (first match from the top; only defined for ``bins=5``, other values give scores
+    without segment names).
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> seg = rfm_segments(rk.datasets.load_cdnow(sample=True), observation_end="1998-06-30")
+    >>> int(seg["segment"].isna().sum()), seg["r"].between(1, 5).all()
+    (0, np.True_)
+    """
+    _check_transactions(transactions)
+    if "amount" not in transactions.columns:
+        raise RetentionDataError("transactions: RFM needs an 'amount' column (load with amount_col=...).")
+    if not isinstance(bins, (int, np.integer)) or bins < 2:
+        raise RetentionDataError(f"bins={bins!r}: expected a whole number >= 2.")
+    dates = transactions["date"]
+    end = _observation_end(observation_end, dates.max(), dates.min())
+    kept = transactions[dates <= end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)]
+    grouped = kept.assign(day=kept["date"].dt.normalize()).groupby("customer_id")
+    table = pd.DataFrame({
+        "recency_days": (end - grouped["day"].max()).dt.days,
+        "frequency": grouped["day"].nunique(),
+        "monetary": grouped["amount"].sum(),
+    })
+
+    def score(values: pd.Series, ascending: bool) -> pd.Series:
+        ranks = values.rank(method="first", ascending=ascending)
+        return pd.qcut(ranks, bins, labels=False).astype(int) + 1
+
+    table["r"] = score(-table["recency_days"], True)
+    table["f"] = score(table["frequency"], True)
+    table["m"] = score(table["monetary"], True)
+    table["fm"] = np.floor((table["f"] + table["m"]) / 2 + 0.5).astype(int)
+    if bins == 5:
+        segment = pd.Series(pd.NA, index=table.index, dtype="object")
+        for name, (r_lo, r_hi), (fm_lo, fm_hi) in _SEGMENTS:
+            hit = segment.isna() & table["r"].between(r_lo, r_hi) & table["fm"].between(fm_lo, fm_hi)
+            segment[hit] = name
+        table["segment"] = segment.fillna("Other")
+    return table
