@@ -105,10 +105,15 @@ def test_paper_estimates_and_worked_customer(calibration):
     assert ggf.excluded_ == {"no repeat purchase": 1411}
 
 
-@pytest.mark.parametrize("fit", [rk.fit_bgnbd, rk.fit_paretonbd, rk.fit_mbgnbd])
-def test_compressed_fit_equals_plain_fit(calibration, fit):
+@pytest.mark.parametrize(("fit", "rtol"), [
+    (rk.fit_bgnbd, 1e-4),
+    (rk.fit_mbgnbd, 1e-4),
+    # Pareto/NBD's likelihood is flat along s and beta: the optimiser stops 2e-4 apart on it
+    (rk.fit_paretonbd, 1e-3),
+])
+def test_compressed_fit_equals_plain_fit(calibration, fit, rtol):
     packed, plain = fit(calibration), fit(calibration, compress=False)
-    np.testing.assert_allclose(packed.params_.to_numpy(), plain.params_.to_numpy(), rtol=1e-4)
+    np.testing.assert_allclose(packed.params_.to_numpy(), plain.params_.to_numpy(), rtol=rtol)
 
 
 def test_convergence_failure_becomes_a_clear_error(calibration, monkeypatch):
