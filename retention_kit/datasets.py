@@ -32,6 +32,7 @@ __all__ = [
     "load_sample_subscriptions",
     "load_sample_survey",
     "load_sample_sessions",
+    "sample_truth",
 ]
 
 _SAMPLES = {
@@ -166,3 +167,26 @@ def load_sample_sessions() -> pd.DataFrame:
         time_col="session_start",
         keep_columns=["session_id", "channel", "pages"],
     )
+
+
+def sample_truth() -> dict:
+    """The true parameters the synthetic samples were generated with.
+
+    Read from ``TRUE_PARAMS`` in the repository's ``data/generate.py``, so that a
+    notebook can put estimates beside the truth (for example the BG/NBD and Gamma-Gamma
+    parameters of the synthetic shop).
+
+    Examples
+    --------
+    >>> sample_truth()["orders"]["bgnbd"]
+    {'r': 0.75, 'alpha': 10.0, 'a': 0.8, 'b': 3.0}
+    """
+    import importlib.util
+
+    path = sample_path("orders").parent / "generate.py"
+    spec = importlib.util.spec_from_file_location("retention_kit_sample_generator", path)
+    if spec is None or spec.loader is None:  # pragma: no cover - the file ships with data/
+        raise RetentionDataError(f"cannot load the sample generator at {path}.")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.TRUE_PARAMS

@@ -19,6 +19,10 @@ __all__ = [
     "plot_survival",
     "plot_cohort_heatmap",
     "plot_retention_curves",
+    "plot_holdout_comparison",
+    "plot_tracking",
+    "plot_p_alive_matrix",
+    "plot_p_alive_history",
 ]
 
 
@@ -333,4 +337,118 @@ def plot_retention_curves(
     if len(cells) <= 13:
         ax.legend(fontsize=8, ncols=2)
     ax.set_title(title if title is not None else "Retention curves by cohort")
+    return ax
+
+
+def plot_holdout_comparison(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Mean actual and predicted holdout purchases by calibration frequency.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"frequency_cal": ["0", "1"], "customers": [5, 3],
+    ...                   "actual": [0.2, 0.7], "predicted": [0.25, 0.6]})
+    >>> ax = plot_holdout_comparison(t)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['actual', 'predicted']
+    """
+    _check(table, ["frequency_cal", "actual", "predicted"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4))
+    x = np.arange(len(table))
+    ax.plot(x, table["actual"], marker="o", label="actual")
+    ax.plot(x, table["predicted"], marker="s", linestyle="--", label="predicted")
+    ax.set_xticks(x, [str(v) for v in table["frequency_cal"]])
+    ax.set_xlabel("repeat purchases in the calibration period")
+    ax.set_ylabel("mean purchases in the holdout period")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title if title is not None else "Holdout purchases: actual vs predicted")
+    return ax
+
+
+def plot_tracking(
+    track: pd.DataFrame, *, calibration_end_step: float | None = None, ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Cumulative repeat purchases, actual against expected, step by step.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> track = pd.DataFrame({"step": [1, 2], "actual": [3, 5], "expected": [2.5, 5.2]})
+    >>> ax = plot_tracking(track, calibration_end_step=1)
+    >>> ax.get_xlabel()
+    'week'
+    """
+    _check(track, ["step", "actual", "expected"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 4))
+    ax.plot(track["step"], track["actual"], label="actual", color="black")
+    ax.plot(track["step"], track["expected"], label="model", linestyle="--")
+    if calibration_end_step is not None:
+        ax.axvline(calibration_end_step, color="grey", linestyle=":", label="end of calibration")
+    ax.set_xlabel("week")
+    ax.set_ylabel("cumulative repeat purchases")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title(title if title is not None else "Tracking cumulative repeat purchases")
+    return ax
+
+
+def plot_p_alive_matrix(
+    model: object, *, max_frequency: int, max_recency: float, T: float | None = None,
+    ax: Axes | None = None, title: str | None = None,
+) -> Axes:
+    """P(alive) for every (frequency, recency) pair of a customer observed for ``T``.
+
+    Replaces ``lifetimes.plotting.plot_probability_alive_matrix`` with explicit axes.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> s = rk.rfm_summary(rk.datasets.load_cdnow(sample=True), freq="W", observation_end="1997-09-30")
+    >>> ax = plot_p_alive_matrix(rk.fit_bgnbd(s), max_frequency=10, max_recency=39)
+    >>> ax.get_ylabel()
+    'repeat purchases (frequency)'
+    """
+    T = max_recency if T is None else T
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 5))
+    recency = np.linspace(0, max_recency, 60)
+    frequency = np.arange(max_frequency + 1)
+    grid = np.array([model.conditional_probability_alive(np.full_like(recency, f), recency, np.full_like(recency, T))
+                     for f in frequency])
+    image = ax.imshow(grid, aspect="auto", origin="lower", cmap="RdYlGn", vmin=0, vmax=1,
+                      extent=(0, max_recency, -0.5, max_frequency + 0.5))
+    ax.figure.colorbar(image, ax=ax, label="P(alive)")
+    ax.set_xlabel(f"recency (time of the last purchase; T = {T:g})")
+    ax.set_ylabel("repeat purchases (frequency)")
+    ax.set_title(title if title is not None else "Probability a customer is still active")
+    return ax
+
+
+def plot_p_alive_history(history: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """A customer's P(alive) day by day, with their purchases marked.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = pd.DataFrame({"date": pd.date_range("2024-01-01", periods=3), "p_alive": [1.0, 0.9, 0.8],
+    ...                   "purchase": [True, False, False]})
+    >>> ax = plot_p_alive_history(h)
+    >>> bool(ax.get_ylim()[1] >= 1)
+    True
+    """
+    _check(history, ["date", "p_alive", "purchase"])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(9, 3.5))
+    ax.plot(history["date"], history["p_alive"], label="P(alive)")
+    bought = history[history["purchase"]]
+    ax.scatter(bought["date"], bought["p_alive"], color="black", zorder=3, label="purchase")
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("P(alive)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower left")
+    ax.set_title(title if title is not None else "P(alive) over time")
     return ax
