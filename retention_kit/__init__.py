@@ -5,7 +5,7 @@ Load an export with :func:`load_transactions` (or :func:`load_subscriptions`), t
 count customers per period with :func:`customer_counts` and compute :func:`crr`.
 """
 
-from . import datasets
+from . import datasets, net_promoter
 from .churn import CHURN_METHODS, churn_rate, churn_table
 from .clv import (
     calibration_holdout,
@@ -36,6 +36,7 @@ from .loading import (
 )
 from .metrics import crr
 from . import plotting
+from .net_promoter import compare_nps, nps, nps_sample_size, nps_summary, nps_table, parse_scores
 from .plotting import plot_crr, plot_customer_flows
 from .revenue import mrr_movements, revenue_retention
 from .survival import SBGFit, fit_sbg, kaplan_meier, kaplan_meier_estimate, tenure_table
@@ -53,6 +54,12 @@ __all__ = [
     "customer_counts",
     "subscription_counts",
     "crr",
+    "nps",
+    "nps_summary",
+    "compare_nps",
+    "nps_sample_size",
+    "nps_table",
+    "parse_scores",
     "rfm_summary",
     "calibration_holdout",
     "fit_bgnbd",
@@ -84,5 +91,6 @@ __all__ = [
     "plot_crr",
     "plot_customer_flows",
     "datasets",
+    "net_promoter",
     "plotting",
 ]

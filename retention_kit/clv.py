@@ -345,9 +345,22 @@ def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool =
     return _fit("BG/NBD", summary, penalizer, compress)
 
 
-def fit_paretonbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
-    """Fit the Pareto/NBD model (lifetimes' ``ParetoNBDFitter``); see :func:`fit_bgnbd`."""
-    return _fit("Pareto/NBD", summary, penalizer, compress)
+def fit_paretonbd(
+    summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True, seed: int = 0
+) -> Any:
+    """Fit the Pareto/NBD model (lifetimes' ``ParetoNBDFitter``); see :func:`fit_bgnbd`.
+
+    lifetimes starts this fit from random initial values drawn from numpy's global
+    random state, so two runs differ slightly (its likelihood is flat along s and
+    beta). The kit draws them from ``seed`` and restores the global state afterwards,
+    so the same data gives the same estimates.
+    """
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        return _fit("Pareto/NBD", summary, penalizer, compress)
+    finally:
+        np.random.set_state(state)
 
 
 def fit_mbgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:

@@ -759,44 +759,55 @@ def load_survey(
     customer_col: str | None = None,
     date_col: str | None = None,
     date_format: str | None = None,
+    invalid: Literal["error", "exclude"] = "error",
     keep_columns: Sequence[str] = (),
     sep: str = ",",
     encoding: str = "utf-8-sig",
 ) -> pd.DataFrame:
-    """Load an NPS survey export: whole-number scores from 0 to 10.
+    """Load an NPS survey export: scores from 0 to 10, one row per response.
+
+    Scores may be numbers, numbers as text, or survey-tool labels such as
+    ``"10 - Extremely likely"`` (see :func:`retention_kit.net_promoter.parse_scores`). A blank, a
+    value outside 0-10, a fraction or text without a leading number raises, or with
+    ``invalid="exclude"`` is left out and counted by reason in the load report. A
+    1-10 survey is not a 0-10 survey: its answers parse, so check the question wording
+    (see :func:`retention_kit.net_promoter.parse_scores`).
 
     Returns a DataFrame with ``score`` (int64), ``customer_id`` and ``date`` when their
     columns are given, then ``keep_columns``.
 
-    Raises
-    ------
-    RetentionDataError
-        On a blank score, a score that is not a whole number, or one outside 0-10. A
-        1-10 survey is not a 0-10 survey: NPS needs the 0-10 question.
-
     Examples
     --------
     >>> import pandas as pd
-    >>> load_survey(pd.DataFrame({"score": [10, 9, 6, 7]}))["score"].tolist()
+    >>> load_survey(pd.DataFrame({"score": [10, "9 - Likely", 6, "7"]}))["score"].tolist()
     [10, 9, 6, 7]
+    >>> survey = load_survey(pd.DataFrame({"score": [10, 11, None, 8]}), invalid="exclude")
+    >>> print(load_report(survey))
+    DataFrame: read 4 rows, kept 2, excluded 2
+      excluded, score blank: 1
+      excluded, score outside 0-10: 1
     """
+    from .net_promoter import parse_scores
+
     frame = _read(
         source,
         {"score_col": score_col, "customer_col": customer_col, "date_col": date_col},
-        text_columns=[c for c in (customer_col, date_col) if c is not None],
+        text_columns=[c for c in (score_col, customer_col, date_col) if c is not None],
         sep=sep,
         encoding=encoding,
     )
-    scores = _numbers(frame, score_col, param="score_col", what="score")
-    bad = (~np.isclose(scores, np.round(scores)) | (scores < 0) | (scores > 10)).to_numpy()
-    bad = bad & frame.keep
-    if bad.any():
-        raise RetentionDataError(
-            f"score_col={score_col!r}: {int(bad.sum()):,} scores are not whole numbers from 0 to "
-            f"10: {describe_rows(bad, scores, frame.where)}. NPS uses the 0-10 question; fix the "
-            "export or drop those rows."
-        )
-    columns: dict[str, pd.Series] = {"score": scores.round().astype("int64")}
+    parsed, excluded = parse_scores(
+        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=frame.where,
+        param=f"score_col={score_col!r}",
+    )
+    valid = np.zeros(len(frame.raw), dtype=bool)
+    valid[parsed.index.to_numpy()] = True
+    for reason, n in excluded.items():
+        frame.excluded[f"score {reason}"] = n
+    frame.keep &= valid
+    scores = pd.Series(0, index=frame.raw.index, dtype="int64")
+    scores[parsed.index] = parsed.to_numpy()
+    columns: dict[str, pd.Series] = {"score": scores}
     if customer_col is not None:
         columns["customer_id"] = _ids(frame, customer_col, param="customer_col", blank_ids="error")
     if date_col is not None:

@@ -208,3 +208,11 @@ def test_rfm_segments():
     assert (champions["r"] == 5).all() and (champions["fm"] >= 4).all()
     assert seg.loc[seg["recency_days"].idxmin(), "r"] == 5
     assert {"Champions", "Lost", "Hibernating"} <= set(seg["segment"])
+
+
+def test_pareto_fit_is_reproducible_and_leaves_global_random_state_alone(calibration):
+    np.random.seed(123)
+    before = np.random.get_state()[1].copy()
+    first, second = rk.fit_paretonbd(calibration), rk.fit_paretonbd(calibration)
+    assert first.params_.to_dict() == second.params_.to_dict()
+    assert (np.random.get_state()[1] == before).all()
