@@ -36,7 +36,16 @@ from .loading import (
 )
 from .metrics import crr
 from . import plotting
-from .net_promoter import compare_nps, nps, nps_sample_size, nps_summary, nps_table, parse_scores
+from .net_promoter import (
+    churn_by_nps_group,
+    compare_nps,
+    nps,
+    nps_group,
+    nps_sample_size,
+    nps_summary,
+    nps_table,
+    parse_scores,
+)
 from .plotting import plot_crr, plot_customer_flows
 from .revenue import mrr_movements, revenue_retention
 from .survival import SBGFit, fit_sbg, kaplan_meier, kaplan_meier_estimate, tenure_table
@@ -60,6 +69,8 @@ __all__ = [
     "nps_sample_size",
     "nps_table",
     "parse_scores",
+    "nps_group",
+    "churn_by_nps_group",
     "rfm_summary",
     "calibration_holdout",
     "fit_bgnbd",

@@ -41,6 +41,8 @@ __all__ = [
     "nps_table",
     "plot_score_distribution",
     "plot_nps_table",
+    "nps_group",
+    "churn_by_nps_group",
 ]
 
 #: Interval methods of :func:`nps_summary` and :func:`nps_table`.
@@ -1104,3 +1106,109 @@ def plot_nps_table(table: pd.DataFrame, *, x: str, ax: Axes | None = None) -> Ax
     if series_cols:
         ax.legend(title=", ".join(series_cols))
     return ax
+
+
+def nps_group(scores: Sequence[int] | pd.Series | np.ndarray) -> pd.Series:
+    """The NPS group of each score: ``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10).
+
+    Examples
+    --------
+    >>> nps_group([10, 7, 3]).tolist()
+    ['promoter', 'passive', 'detractor']
+    """
+    parsed, _ = parse_scores(values=scores)
+    labels = np.where(parsed >= 9, "promoter", np.where(parsed >= 7, "passive", "detractor"))
+    return pd.Series(labels, index=parsed.index, name="group")
+
+
+def churn_by_nps_group(
+    survey: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    *,
+    months: int,
+    observation_end: str | pd.Timestamp,
+) -> pd.DataFrame:
+    """Do detractors churn more? Churn within ``months`` after answering, by NPS group.
+
+    Each customer's *first* response counts once (later answers of the same customer
+    would be influenced by the first outcome). A respondent *churned* if their
+    subscription activity ended (see :mod:`retention_kit.churn`: the last live spell
+    ended; plan changes do not count) within ``months`` months after the response date.
+    Respondents not active on the response date, or answered less than ``months``
+    before ``observation_end`` and not yet churned, cannot be judged: they are counted
+    in ``not_eligible``, not dropped silently.
+
+    Parameters
+    ----------
+    survey : pandas.DataFrame
+        From :func:`load_survey` with ``customer_id`` and ``date``.
+    subscriptions : pandas.DataFrame
+        From :func:`load_subscriptions`.
+    months : int
+        Window after the response.
+    observation_end : date
+        Last day the subscription data covers.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``group`` (detractor, passive, promoter), ``respondents``, ``not_eligible``,
+        ``eligible``, ``churned``, ``churn_rate`` (percent of eligible) and
+        ``ci_low``/``ci_high`` (95 % Wilson interval of the churn rate).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> survey = pd.DataFrame({"customer_id": ["a", "b", "c"], "score": [3, 9, 10],
+    ...                        "date": pd.to_datetime(["2024-01-10"] * 3)})
+    >>> spells = pd.DataFrame({"customer_id": ["a", "b", "c"],
+    ...                        "start_date": pd.to_datetime(["2023-01-01"] * 3),
+    ...                        "end_date": pd.to_datetime(["2024-03-01", None, "2025-06-01"])})
+    >>> t = churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31")
+    >>> t[["group", "eligible", "churned", "churn_rate"]].to_numpy().tolist()
+    [['detractor', 1, 1, 100.0], ['passive', 0, 0, nan], ['promoter', 2, 0, 0.0]]
+    """
+    from . import _engine
+    from .activity import day, subscriptions_activity
+
+    for col in ("customer_id", "date", "score"):
+        if col not in survey.columns:
+            raise RetentionDataError(
+                f"survey: no {col!r} column; load it with load_survey(..., customer_col=..., date_col=...)."
+            )
+    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
+        raise RetentionDataError(f"months={months!r}: expected a whole number of months >= 1.")
+    act = subscriptions_activity(subscriptions, observation_end=observation_end)
+    cust, run_from, run_to = _engine.activity_runs(act.codes, act.active_from, act.active_to)
+    first = survey.sort_values("date", kind="stable").drop_duplicates("customer_id")
+    groups = nps_group(first["score"].to_numpy())
+    code_of = pd.Series(np.arange(len(act.ids)), index=act.ids)
+    codes = code_of.reindex(first["customer_id"].to_numpy()).to_numpy()
+    # the state at the end of the response day is snapshot day + 1
+    answered = np.array([day(d) for d in first["date"]]) + 1
+    horizon = np.array([day(d + pd.DateOffset(months=months)) for d in first["date"]]) + 1
+    runs = pd.DataFrame({"code": cust, "a": run_from, "b": run_to})
+    rows = pd.DataFrame({"code": codes, "t": answered, "h": horizon, "group": groups.to_numpy()})
+    merged = rows.reset_index().merge(runs, on="code", how="left")
+    covering = merged[(merged["a"] <= merged["t"]) & (merged["t"] < merged["b"])].set_index("index")
+    rows["run_to"] = covering["b"].reindex(rows.index)
+    end_snapshot = act.end_snapshot
+    active = rows["run_to"].notna()
+    churned = active & (rows["run_to"] <= rows["h"]) & (rows["run_to"] <= end_snapshot)
+    judged = active & (churned | (rows["h"] <= end_snapshot))
+    rows["eligible"], rows["churned"] = judged, churned & judged
+    table = rows.groupby("group").agg(respondents=("group", "size"), eligible=("eligible", "sum"),
+                                      churned=("churned", "sum"))
+    table = table.reindex(["detractor", "passive", "promoter"], fill_value=0).reset_index()
+    table.insert(2, "not_eligible", table["respondents"] - table["eligible"])
+    n, k = table["eligible"].to_numpy(dtype=float), table["churned"].to_numpy(dtype=float)
+    z = norm.ppf(0.975)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = k / n
+        centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+        half = z * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2)) / (1 + z**2 / n)
+    table["churn_rate"] = np.where(n > 0, 100 * p, np.nan)
+    table["ci_low"] = np.where(n > 0, 100 * (centre - half), np.nan)
+    table["ci_high"] = np.where(n > 0, 100 * (centre + half), np.nan)
+    table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()))
+    return table

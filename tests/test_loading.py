@@ -304,7 +304,7 @@ def test_survey_bad_scores(tmp_path, score):
 
 
 def test_survey_blank_score(tmp_path):
-    with pytest.raises(RetentionDataError, match="1 blank \(line 3"):
+    with pytest.raises(RetentionDataError, match=r"1 blank \(line 3"):
         rk.load_survey(write(tmp_path, "score,x\n9,1\n,2\n"))
 
 

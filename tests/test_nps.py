@@ -984,3 +984,46 @@ def test_table_rows_match_their_subsets(rows, freq):
         ordinals = [p.ordinal for p in part["period"]]
         assert ordinals == list(range(ordinals[0], ordinals[0] + len(ordinals)))
 
+
+
+# -- do detractors churn more? ---------------------------------------------------------
+
+
+def _spells(rows):
+    return pd.DataFrame({"customer_id": [r[0] for r in rows],
+                         "start_date": pd.to_datetime([r[1] for r in rows]),
+                         "end_date": pd.to_datetime([r[2] for r in rows])})
+
+
+def test_churn_by_nps_group_hand_fixture():
+    survey = pd.DataFrame({
+        "customer_id": ["a", "a", "b", "c", "d", "e", "f"],
+        "score": [2, 10, 9, 5, 7, 8, 10],
+        "date": pd.to_datetime(["2024-01-15", "2024-06-01", "2024-01-15", "2024-01-15",
+                                "2024-01-15", "2024-11-01", "2024-01-15"]),
+    })
+    spells = _spells([
+        ("a", "2023-01-01", "2024-03-01"),                                    # detractor, churns in 6 months
+        ("b", "2023-01-01", "2024-05-01"), ("b", "2024-05-01", None),         # plan change: not churn
+        ("c", "2023-01-01", "2024-12-01"),                                    # detractor, churns after 10 months
+        ("d", "2023-01-01", "2024-02-01"),                                    # passive, churns
+        ("e", "2023-01-01", None),                                            # answered too late to judge
+        ("f", "2024-02-01", None),                                            # not active when answering
+    ])
+    t = rk.churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31").set_index("group")
+    # a's first answer (2) counts, not the later 10
+    assert t.loc["detractor", ["respondents", "eligible", "churned"]].tolist() == [2, 2, 1]
+    assert t.loc["passive", ["respondents", "not_eligible", "eligible", "churned"]].tolist() == [2, 1, 1, 1]
+    assert t.loc["promoter", ["respondents", "not_eligible", "eligible", "churned"]].tolist() == [2, 1, 1, 0]
+    assert t.loc["detractor", "churn_rate"] == 50.0
+    lo, hi = t.loc["detractor", ["ci_low", "ci_high"]]
+    assert lo < 50 < hi
+
+
+def test_detractors_churn_more_in_the_sample():
+    survey = rk.datasets.load_sample_survey()
+    subs = rk.datasets.load_sample_subscriptions()
+    t = rk.churn_by_nps_group(survey, subs, months=12, observation_end="2025-06-30").set_index("group")
+    assert (t["eligible"] + t["not_eligible"] == t["respondents"]).all()
+    assert t.loc["detractor", "churn_rate"] > t.loc["passive", "churn_rate"] > t.loc["promoter", "churn_rate"]
+    assert t.loc["detractor", "ci_low"] > t.loc["promoter", "ci_high"]  # not a sampling accident
