@@ -170,6 +170,8 @@ def _read(
                 f"source: no file at {str(path)!r}. Check the path (relative paths are read "
                 f"from {os.getcwd()!r})."
             )
+        if sep == "auto":
+            sep = _sniff_separator(path, encoding)
         try:
             header = pd.read_csv(path, nrows=0, sep=sep, encoding=encoding)
         except pd.errors.EmptyDataError:
@@ -211,6 +213,22 @@ def _read(
             "or check that the right file was given."
         )
     return _Frame(raw, where, name)
+
+
+def _sniff_separator(path: Path, encoding: str) -> str:
+    """The separator of a delimited text file, read from its header line.
+
+    The most frequent of comma, semicolon, tab and pipe in the first line wins; a
+    header with none of them is one column, read with a comma.
+    """
+    try:
+        with open(path, encoding=encoding, errors="replace") as f:
+            header = f.readline()
+    except OSError as exc:
+        raise RetentionDataError(f"source: {path.name!r} could not be opened ({exc}).") from None
+    counts = {c: header.count(c) for c in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda c: counts[c])
+    return best if counts[best] > 0 else ","
 
 
 def _check_columns(available: pd.Index, wanted: Mapping[str, str], name: str) -> None:
@@ -432,6 +450,37 @@ def _note_offsets(frame: _Frame, col: str) -> None:
         frame.notes.append(note)
 
 
+_MONEY = re.compile(
+    r"^(?P<open>\()?\s*(?P<neg1>[-\u2212])?\s*(?P<pre>[^\d\s.,()\-\u2212]{1,4})?\s*(?P<neg2>[-\u2212])?\s*"
+    r"(?P<num>\d[\d.,'\u00a0\u202f ]*?)\s*(?P<post>[^\d\s.,()\-\u2212]{1,4})?\s*(?P<neg3>[-\u2212])?\s*(?P<close>\))?$"
+)
+_GROUPED = {
+    ".": re.compile(r"^(\d{1,3}([,'\u00a0\u202f ]\d{3})+|\d+)(\.\d+)?$"),
+    ",": re.compile(r"^(\d{1,3}([.'\u00a0\u202f ]\d{3})+|\d+)(,\d+)?$"),
+}
+
+
+def _parse_money(text: str, decimal: str) -> float | None:
+    """A number written for people: '$1,234.50', '1.234,50 EUR', '(12.00)', '-7 kr'.
+
+    A currency sign or code of up to four characters may stand before or after the
+    number; thousands separators must group digits in threes; a minus sign, or
+    parentheses (accounting style), make it negative. Returns None if the text is not
+    such a number, so that a misread separator is an error, never a silent guess.
+    """
+    m = _MONEY.match(text)
+    if m is None or bool(m["open"]) != bool(m["close"]):
+        return None
+    num = m["num"].strip()
+    if not _GROUPED[decimal].match(num):
+        return None
+    thousands = "".join(c for c in ",.'\u00a0\u202f " if c != decimal)
+    cleaned = num.translate({ord(c): None for c in thousands}).replace(decimal, ".")
+    value = float(cleaned)
+    negative = bool(m["open"]) or bool(m["neg1"]) or bool(m["neg2"]) or bool(m["neg3"])
+    return -value if negative else value
+
+
 def _numbers(
     frame: _Frame,
     col: str,
@@ -439,7 +488,10 @@ def _numbers(
     param: str,
     what: str,
     allow_blank: bool = False,
+    decimal: str = ".",
 ) -> pd.Series:
+    if decimal not in _GROUPED:
+        raise RetentionDataError(f"decimal={decimal!r}: expected '.' or ','.")
     values = frame.raw[col]
     if pd.api.types.is_bool_dtype(values.dtype):
         raise RetentionDataError(f"{param}={col!r}: expected numbers, got true/false values.")
@@ -448,14 +500,33 @@ def _numbers(
         bad_text = np.zeros(len(values), dtype=bool)
     else:
         text = values.astype("string").str.strip()
-        numbers = pd.to_numeric(text, errors="coerce").astype("float64")
+        plain = pd.to_numeric(text, errors="coerce").astype("float64") if decimal == "." else (
+            pd.Series(np.nan, index=text.index))
+        todo = (plain.isna() & text.notna() & (text != "")).fillna(False).to_numpy(bool) & frame.keep
+        numbers = plain.copy()
+        if todo.any():
+            parsed = {v: _parse_money(v, decimal) for v in pd.unique(text[todo])}
+            fixed = text[todo].map(parsed)
+            numbers[todo] = fixed.astype("float64").to_numpy()
+            cleaned = int(fixed.notna().sum())
+            if cleaned:
+                frame.notes.append(
+                    f"{col}: {cleaned:,} values written with currency signs, thousands separators"
+                    + (" or a decimal comma" if decimal == "," else "") + " were read as numbers"
+                )
         bad_text = (numbers.isna() & text.notna() & (text != "")).fillna(False).to_numpy(bool)
     bad_text = bad_text & frame.keep
     if bad_text.any():
+        sample = values[bad_text].astype(str)
+        comma_hint = (
+            " They look like decimal commas: pass decimal=','."
+            if decimal == "." and sample.str.fullmatch(r"[^\d]*-?\d+,\d{1,2}[^\d]*").any() else ""
+        )
         raise RetentionDataError(
             f"{param}={col!r}: {int(bad_text.sum()):,} {what} values are not numbers: "
-            f"{describe_rows(bad_text, values, frame.where)}. Use plain numbers such as "
-            f"1234.50 (no currency symbols or thousands separators), or clean the column first."
+            f"{describe_rows(bad_text, values, frame.where)}. Numbers may carry a currency sign "
+            f"and thousands separators ('$1,234.50'); with decimal={decimal!r} the decimal "
+            f"separator is {decimal!r}.{comma_hint}"
         )
     blank = numbers.isna().to_numpy() & frame.keep
     if blank.any() and not allow_blank:
@@ -531,8 +602,9 @@ def load_transactions(
     blank_ids: Literal["error", "exclude"] = "error",
     duplicates: Literal["error", "exclude", "keep"] = "error",
     refunds: Literal["error", "exclude"] = "error",
+    decimal: str = ".",
     keep_columns: Sequence[str] = (),
-    sep: str = ",",
+    sep: str = "auto",
     encoding: str = "utf-8-sig",
 ) -> pd.DataFrame:
     """Load a transaction log (one row per order) into canonical columns, validated.
@@ -557,12 +629,19 @@ def load_transactions(
     refunds : {"error", "exclude"}
         What to do with negative amounts (refunds, cancellations). Excluded refunds do
         not count as purchases. Zero amounts are kept and noted in the report.
+    decimal : {".", ","}
+        Decimal separator of the amounts. Amounts may be written for people:
+        ``"$1,234.50"``, ``"1.234,50 EUR"`` (with ``decimal=","``), ``"(12.00)"`` for a
+        negative; thousands separators must group digits in threes, so a misread
+        separator raises instead of shifting the value.
     keep_columns : sequence of str
         Further source columns to carry into the result unchanged (for example a
         channel to segment by).
-    sep, encoding : str
-        Passed to :func:`pandas.read_csv` for file sources. The default encoding also
-        strips a UTF-8 byte-order mark.
+    sep : str
+        Field separator; ``"auto"`` (default) picks the most frequent of comma,
+        semicolon, tab and pipe in the header line.
+    encoding : str
+        Text encoding of file sources. The default also strips a UTF-8 byte-order mark.
 
     Returns
     -------
@@ -606,7 +685,8 @@ def load_transactions(
     frame = _read(
         source,
         {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col},
-        text_columns=[customer_col, date_col],
+        # with decimal commas, '12.5' is not twelve and a half: read amounts as text
+        text_columns=[customer_col, date_col] + ([amount_col] if decimal == "," else []),
         sep=sep,
         encoding=encoding,
     )
@@ -614,7 +694,7 @@ def load_transactions(
     dates = _dates(frame, date_col, param="date_col", date_format=date_format)
     columns: dict[str, pd.Series] = {"customer_id": ids, "date": dates}
     if amount_col is not None:
-        amounts = _numbers(frame, amount_col, param="amount_col", what="amount")
+        amounts = _numbers(frame, amount_col, param="amount_col", what="amount", decimal=decimal)
         columns["amount"] = amounts
     _duplicates(frame, duplicates)
     if amount_col is not None:
@@ -646,8 +726,9 @@ def load_subscriptions(
     mrr_col: str | None = "mrr",
     date_format: str | None = None,
     blank_ids: Literal["error", "exclude"] = "error",
+    decimal: str = ".",
     keep_columns: Sequence[str] = (),
-    sep: str = ",",
+    sep: str = "auto",
     encoding: str = "utf-8-sig",
 ) -> pd.DataFrame:
     """Load a subscription table (one row per subscription spell), validated.
@@ -665,6 +746,8 @@ def load_subscriptions(
         Columns holding the customer id, the spell's first day and its end day.
     mrr_col : str or None
         Monthly recurring revenue of the spell; ``None`` when the export has none.
+    decimal : {".", ","}
+        Decimal separator of the MRR values (see :func:`load_transactions`).
     date_format : str, optional
         A ``strftime`` pattern for both date columns (see :func:`load_transactions`).
     blank_ids : {"error", "exclude"}
@@ -704,7 +787,7 @@ def load_subscriptions(
     frame = _read(
         source,
         {"customer_col": customer_col, "start_col": start_col, "end_col": end_col, "mrr_col": mrr_col},
-        text_columns=[customer_col, start_col, end_col],
+        text_columns=[customer_col, start_col, end_col] + ([mrr_col] if decimal == "," and mrr_col else []),
         sep=sep,
         encoding=encoding,
     )
@@ -720,7 +803,7 @@ def load_subscriptions(
             "(swapped columns, or day/month read as month/day)."
         )
     if mrr_col is not None:
-        mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR")
+        mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR", decimal=decimal)
         negative = (mrr < 0).to_numpy() & frame.keep
         if negative.any():
             raise RetentionDataError(
@@ -761,7 +844,7 @@ def load_survey(
     date_format: str | None = None,
     invalid: Literal["error", "exclude"] = "error",
     keep_columns: Sequence[str] = (),
-    sep: str = ",",
+    sep: str = "auto",
     encoding: str = "utf-8-sig",
 ) -> pd.DataFrame:
     """Load an NPS survey export: scores from 0 to 10, one row per response.
@@ -822,7 +905,7 @@ def load_sessions(
     time_col: str = "session_start",
     date_format: str | None = None,
     keep_columns: Sequence[str] = (),
-    sep: str = ",",
+    sep: str = "auto",
     encoding: str = "utf-8-sig",
 ) -> pd.DataFrame:
     """Load a web-analytics sessions export: one row per session.

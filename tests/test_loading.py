@@ -149,12 +149,40 @@ def test_blank_lines_keep_line_numbers_honest(tmp_path):
 
 
 def test_non_numeric_amounts(tmp_path):
-    path = write(tmp_path, GOOD + "4,013,2024-03-01,$1,234.50\n".replace("$1,234.50", '"$1,234.50"'))
+    path = write(tmp_path, GOOD + "4,013,2024-03-01,12 apples\n")
     with pytest.raises(RetentionDataError) as info:
         load(path)
     msg = str(info.value)
-    assert "amount_col='total'" in msg and "line 5: '$1,234.50'" in msg
-    assert "plain numbers" in msg
+    assert "amount_col='total'" in msg and "line 5: '12 apples'" in msg
+    assert "decimal separator" in msg
+
+
+@pytest.mark.parametrize(("text", "decimal", "value"), [
+    ('"$1,234.50"', ".", 1234.5), ("EUR 99", ".", 99.0), ('"(12.00)"', ".", -12.0),
+    ('"1.234,50 €"', ",", 1234.5), ('"7,5"', ",", 7.5), ('"1 234,00"', ",", 1234.0),
+])
+def test_amounts_written_for_people(tmp_path, text, decimal, value):
+    tx = load(write(tmp_path, f"order,client,when,total\n1,a,2024-01-05,{text}\n"), decimal=decimal,
+              refunds="exclude")
+    if value < 0:
+        assert len(tx) == 0 and rk.load_report(tx).excluded == {"refund (negative amount)": 1}
+    else:
+        assert tx["amount"].tolist() == [value]
+        assert any("were read as numbers" in n for n in rk.load_report(tx).notes)
+
+
+def test_decimal_comma_misread_is_an_error_with_a_hint(tmp_path):
+    with pytest.raises(RetentionDataError, match="pass decimal=','"):
+        load(write(tmp_path, 'order,client,when,total\n1,a,2024-01-05,"7,5"\n'))
+    with pytest.raises(RetentionDataError, match="not numbers"):
+        load(write(tmp_path, "order,client,when,total\n1,a,2024-01-05,12.5\n"), decimal=",")
+
+
+def test_semicolon_file_is_detected(tmp_path):
+    tx = rk.load_transactions(write(tmp_path, "c;d;amount\na;05/02/2024;1,5\nb;25/02/2024;2\n"),
+                              customer_col="c", date_col="d", amount_col="amount", decimal=",")
+    assert tx["amount"].tolist() == [1.5, 2.0]
+    assert [str(x.date()) for x in tx["date"]] == ["2024-02-05", "2024-02-25"]
 
 
 def test_blank_amount(tmp_path):
