@@ -47,7 +47,7 @@ from .net_promoter import (
     parse_scores,
 )
 from .plotting import plot_crr, plot_customer_flows
-from .revenue import mrr_movements, revenue_retention
+from .revenue import mrr_movements, revenue_retention, revenue_retention_table
 from .survival import SBGFit, fit_sbg, kaplan_meier, kaplan_meier_estimate, tenure_table
 
 __version__ = "0.1.0"
@@ -94,6 +94,7 @@ __all__ = [
     "churn_table",
     "mrr_movements",
     "revenue_retention",
+    "revenue_retention_table",
     "SBGFit",
     "fit_sbg",
     "tenure_table",

@@ -9,7 +9,7 @@ from .activity import Activity, day, subscriptions_activity
 from .errors import RetentionDataError
 from .periods import complete_periods
 
-__all__ = ["mrr_movements", "revenue_retention"]
+__all__ = ["mrr_movements", "revenue_retention", "revenue_retention_table"]
 
 
 def _mrr_activity(subscriptions: pd.DataFrame, observation_end: object) -> tuple[Activity, np.ndarray]:
@@ -214,3 +214,52 @@ def revenue_retention(
         "grr": 100.0 * float(np.minimum(m0, m1).sum()) / total,
         "nrr": 100.0 * float(m1.sum()) / total,
     }
+
+
+def revenue_retention_table(
+    subscriptions: pd.DataFrame,
+    *,
+    months: int = 12,
+    every: int = 6,
+    observation_end: str | pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """GRR and NRR over trailing windows of ``months`` months, one every ``every`` months.
+
+    Windows end on calendar month starts that are multiples of ``every`` months into the
+    year (every 6: January 1 and July 1), from the first window with paying customers at
+    its start to the last one observed to its end. See :func:`revenue_retention`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``start, end, customers, mrr_start, mrr_end, grr, nrr``.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> t = revenue_retention_table(rk.datasets.load_sample_subscriptions())
+    >>> [str(d.date()) for d in t["end"]][:2]
+    ['2023-07-01', '2024-01-01']
+    """
+    for name, value in (("months", months), ("every", every)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise RetentionDataError(f"{name}={value!r}: expected a whole number of months >= 1.")
+    act, _ = _mrr_activity(subscriptions, observation_end)
+    first = act.first_event.normalize()
+    last_end = act.observation_end + pd.Timedelta(days=1)
+    candidates = pd.date_range(first.replace(day=1), last_end, freq="MS")
+    ends = [e for e in candidates if (e.month - 1) % every == 0 and e - pd.DateOffset(months=months) >= first]
+    rows = []
+    for end in ends:
+        start = end - pd.DateOffset(months=months)
+        try:
+            r = revenue_retention(subscriptions, start=start, end=end, observation_end=act.observation_end)
+        except RetentionDataError:
+            continue  # nobody paying at the start of this window
+        rows.append({"start": start, "end": end, **r})
+    if not rows:
+        raise RetentionDataError(
+            f"months={months}: the data ({first.date()} to {act.observation_end.date()}) holds no "
+            "complete window with paying customers at its start."
+        )
+    return pd.DataFrame(rows, columns=["start", "end", "customers", "mrr_start", "mrr_end", "grr", "nrr"])

@@ -94,3 +94,14 @@ def test_errors():
         rk.revenue_retention(table, start="2024-01-01", end="2025-01-01", observation_end="2024-02-01")
     with pytest.raises(RetentionDataError, match="no 'mrr' column"):
         rk.mrr_movements(table.drop(columns="mrr"))
+
+
+def test_revenue_retention_table_matches_single_windows():
+    subs = rk.datasets.load_sample_subscriptions()
+    table = rk.revenue_retention_table(subs, months=12, every=6)
+    assert all(e.month in (1, 7) and e.day == 1 for e in table["end"])
+    last = table.iloc[-1]
+    single = rk.revenue_retention(subs, start=last["start"], end=last["end"])
+    assert last["grr"] == pytest.approx(single["grr"]) and last["customers"] == single["customers"]
+    with pytest.raises(RetentionDataError, match="months"):
+        rk.revenue_retention_table(subs, months=0)
