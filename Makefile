@@ -20,12 +20,7 @@ test: $(STAMP)
 
 ## Execute every notebook on the bundled data and write one HTML report each into reports/.
 report: $(STAMP)
-	rm -rf reports && mkdir -p reports
-	cd notebooks && for nb in *.ipynb; do \
-	  echo "== $$nb"; \
-	  ../$(BIN)/jupyter nbconvert --to html --execute "$$nb" --output-dir ../reports || exit 1; \
-	done
-	@echo "HTML reports written to reports/"
+	$(BIN)/retention-kit report --out reports
 
 ## Open JupyterLab on the notebooks.
 lab: $(STAMP)

@@ -15,6 +15,7 @@ unit, which :func:`rfm_summary` records in ``summary.attrs``.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -300,11 +301,15 @@ def _fit(kind: str, summary: pd.DataFrame, penalizer: float, compress: bool, **o
         raise RetentionDataError("summary: recency exceeds T for some customers; rebuild it with rfm_summary.")
     fitter = classes[kind](penalizer_coef=penalizer)
     try:
-        if compress:
-            packed = _compress(data, [f_col, r_col, t_col])
-            fitter.fit(packed[f_col], packed[r_col], packed[t_col], weights=packed["weights"], **options)
-        else:
-            fitter.fit(data[f_col], data[r_col], data[t_col], **options)
+        with warnings.catch_warnings():
+            # the optimiser probes parameters where lifetimes' log-likelihood overflows;
+            # those evaluations are rejected, the warnings are noise
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lifetimes\.")
+            if compress:
+                packed = _compress(data, [f_col, r_col, t_col])
+                fitter.fit(packed[f_col], packed[r_col], packed[t_col], weights=packed["weights"], **options)
+            else:
+                fitter.fit(data[f_col], data[r_col], data[t_col], **options)
     except ConvergenceError as exc:
         raise RetentionDataError(
             f"the {kind} fit did not converge ({str(exc).strip().splitlines()[0]}). Try a small "

@@ -511,7 +511,7 @@ def _numbers(
             cleaned = int(fixed.notna().sum())
             if cleaned:
                 frame.notes.append(
-                    f"{col}: {cleaned:,} values written with currency signs, thousands separators"
+                    f"{col}: {cleaned:,} values written with a currency sign, thousands separators"
                     + (" or a decimal comma" if decimal == "," else "") + " were read as numbers"
                 )
         bad_text = (numbers.isna() & text.notna() & (text != "")).fillna(False).to_numpy(bool)

@@ -1,0 +1,153 @@
+"""The retention-kit command end to end: bundled data, two differently-shaped exports,
+and every error case with its message and exit code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from retention_kit.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+CHECK = re.compile(r"^\s*#\s*NBVAL_CHECK_OUTPUT\s*$", re.M)
+
+
+def digest() -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in NOTEBOOKS}
+
+
+def checked_outputs(path: Path) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join("".join(o.get("text", "")) for o in c["outputs"])
+            for c in nb["cells"] if c["cell_type"] == "code" and CHECK.search("".join(c["source"]))]
+
+
+def run(args: list[str], capsys) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_no_options_reproduces_the_bundled_reports(tmp_path, capsys):
+    before = digest()
+    code, out, _ = run(["report", "--out", str(tmp_path / "reports")], capsys)
+    assert code == 0, out
+    assert "no input given: running every notebook on the bundled sample data" in out
+    for nb in NOTEBOOKS:
+        executed = tmp_path / "reports" / nb.name
+        assert executed.exists() and executed.with_suffix(".html").exists()
+        assert checked_outputs(executed) == checked_outputs(nb), nb.name
+    assert digest() == before  # the committed notebooks are never modified
+
+
+def test_messy_shop_export_through_a_config(tmp_path, capsys):
+    before = digest()
+    out_dir = tmp_path / "shop"
+    code, out, _ = run(["report", "--config", str(DATA / "shop.toml"), "--out", str(out_dir)], capsys)
+    assert code == 0, out
+    assert "skip 02_churn_definitions_compared: needs --subscriptions (not given)" in out
+    assert "skip 05_nps_analysis: needs --survey (not given)" in out
+    assert "[1/3] 01_customer_retention_rate" in out and "[3/3] 04_probabilistic_clv" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == sorted(
+        f"{n}.{ext}" for n in ("01_customer_retention_rate", "03_cohort_retention", "04_probabilistic_clv")
+        for ext in ("ipynb", "html"))
+    crr = (out_dir / "01_customer_retention_rate.ipynb").read_text(encoding="utf-8")
+    # the notebook shows the accounting of the messy file and the configured rule
+    assert "shop_orders_messy.csv: read 2,929 rows, kept 2,889, excluded 40" in crr
+    assert "excluded, blank customer id: 4" in crr and "excluded, refund (negative amount): 30" in crr
+    assert "at most 120 days old" in crr
+    assert digest() == before
+
+
+def test_second_export_with_other_names_through_flags(tmp_path, capsys):
+    out_dir = tmp_path / "billing"
+    code, out, _ = run([
+        "report", "--subscriptions", str(DATA / "billing_subscriptions.csv"), "--customer-col", "account",
+        "--start-col", "activated_on", "--end-col", "cancelled_on", "--mrr-col", "monthly_fee",
+        "--date-format", "%m/%d/%Y", "--segment-col", "plan_name", "--out", str(out_dir),
+    ], capsys)
+    assert code == 0, out
+    assert "skip 01_customer_retention_rate: needs --transactions (not given)" in out
+    assert "[subscriptions] billing_subscriptions.csv: read 1,326 rows, kept 1,326, excluded 0" in out
+    churn = (out_dir / "02_churn_definitions_compared.ipynb").read_text(encoding="utf-8")
+    assert "Enterprise" in churn and "billing_subscriptions.csv" in churn
+
+
+def test_check_prints_the_accounting(capsys):
+    code, out, _ = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
+                        "--config", str(DATA / "shop.toml")], capsys)
+    assert code == 0
+    assert "read 2,929 rows, kept 2,889, excluded 40" in out
+    assert "excluded, duplicate row (identical in every column to an earlier row): 6" in out
+    assert "600 distinct customers" in out and "date: 2023-01-01 to 2025-06-30" in out
+    assert "zero-value orders kept" in out
+
+
+def test_missing_column_names_the_option_and_the_columns(tmp_path, capsys):
+    code, _, err = run(["report", "--transactions", str(DATA / "shop_orders_messy.csv"),
+                        "--customer-col", "email", "--date-col", "Order Date", "--out", str(tmp_path / "r")], capsys)
+    assert code == 2
+    assert "customer_col='email'" in err and "'Customer Email'" in err and "--customer-col" in err
+    assert not (tmp_path / "r").exists()
+
+
+def test_transactions_need_their_columns_named(tmp_path, capsys):
+    code, _, err = run(["report", "--transactions", str(DATA / "shop_orders_messy.csv")], capsys)
+    assert code == 2 and "--customer-col and --date-col" in err
+
+
+def test_unreadable_file(tmp_path, capsys):
+    code, _, err = run(["check", str(tmp_path / "nope.csv"), "--kind", "transactions",
+                        "--customer-col", "a", "--date-col", "b"], capsys)
+    assert code == 2 and "no file at" in err
+    binary = tmp_path / "orders.csv"
+    binary.write_bytes(b"\xff\xfe\x00\x01garbage\x00\n\x00\x00")
+    code, _, err = run(["check", str(binary), "--kind", "transactions", "--customer-col", "a", "--date-col", "b"], capsys)
+    assert code == 2 and "transactions file:" in err
+
+
+def test_unparseable_column_names_the_option(tmp_path, capsys):
+    # without --date-format the day/month dates with a time of day cannot be read
+    code, _, err = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
+                        "--customer-col", "Customer Email", "--date-col", "Order Date", "--blank-ids", "exclude"], capsys)
+    assert code == 2 and "date_col='Order Date'" in err and "--date-format" in err
+    # and with the date format but no decimal comma, the totals cannot be read
+    code, _, err = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
+                        "--customer-col", "Customer Email", "--date-col", "Order Date", "--amount-col", "Total", "--blank-ids", "exclude",
+                        "--date-format", "%d/%m/%Y %H:%M"], capsys)
+    assert code == 2 and "amount_col='Total'" in err and "decimal=','" in err and "--decimal" in err
+
+
+def test_failing_notebook_leaves_no_report(tmp_path, capsys):
+    out_dir = tmp_path / "r"
+    code, out, err = run(["report", "--config", str(DATA / "shop.toml"), "--active-days", "0",
+                          "--notebooks", "01", "--out", str(out_dir)], capsys)
+    assert code == 1
+    assert "01_customer_retention_rate failed" in err and "active_days=0" in err and "No report was written" in err
+    assert not out_dir.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".retention-kit-")]
+
+
+def test_bad_config(tmp_path, capsys):
+    config = tmp_path / "c.toml"
+    config.write_text("[shop]\nsource = 'x.csv'\n")
+    code, _, err = run(["report", "--config", str(config)], capsys)
+    assert code == 2 and "unknown section(s) ['shop']" in err
+
+
+def test_console_script_help_explains_every_option():
+    result = subprocess.run([sys.executable, "-m", "retention_kit.cli", "report", "--help"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0
+    for option in ("--transactions", "--subscriptions", "--survey", "--sessions", "--config", "--out",
+                   "--period", "--active-days", "--customer-col", "--date-col", "--amount-col",
+                   "--date-format", "--decimal", "--refunds", "--duplicates"):
+        assert option in result.stdout
