@@ -348,11 +348,6 @@ def churn_table(
     """
     act = activity(table, active_days=active_days, observation_end=observation_end)
     periods, bounds = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
-    if len(periods) == 0:
-        raise RetentionDataError(
-            f"freq={freq!r}: the data runs from {act.first_event.date()} to "
-            f"{act.observation_end.date()}, which holds no complete period of that length."
-        )
     runs = _Runs(act)
     rows = []
     for k, period in enumerate(periods):

@@ -52,11 +52,6 @@ def _placed(
         dates = dates.dt.tz_localize(None)
     end = _observation_end(observation_end, dates.max(), dates.min())
     periods, bounds = complete_periods(dates.min(), end, freq, week_start=week_start)
-    if len(periods) == 0:
-        raise RetentionDataError(
-            f"freq={freq!r}: the data runs from {dates.min().date()} to {end.date()}, which holds "
-            "no complete period of that length."
-        )
     days = _engine.day_numbers(dates)
     k = _engine.period_index(days, bounds)
     inside = (k >= 0) & (k < len(periods))

@@ -7,7 +7,6 @@ import pandas as pd
 
 from . import _engine
 from .activity import Activity, subscriptions_activity, transactions_activity
-from .errors import RetentionDataError
 from .periods import complete_periods
 
 __all__ = ["customer_counts", "subscription_counts"]
@@ -16,14 +15,6 @@ _COLUMNS = [
     "period", "start", "new", "end", "retained", "reactivated", "lost",
     "crr", "start_retention", "acquired",
 ]
-
-
-def _no_period(periods: pd.PeriodIndex, first: pd.Timestamp, end: pd.Timestamp, freq: str) -> None:
-    if len(periods) == 0:
-        raise RetentionDataError(
-            f"freq={freq!r}: the data runs from {first.date()} to {end.date()}, which holds no "
-            "complete period of that length. Use a shorter freq, or a later observation_end."
-        )
 
 
 def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end: pd.Timestamp) -> pd.DataFrame:
@@ -186,6 +177,5 @@ def subscription_counts(
 
 def _counts(act: Activity, freq: str, week_start: str) -> pd.DataFrame:
     periods, boundaries = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
-    _no_period(periods, act.first_event, act.observation_end, freq)
     flows = _engine.activity_counts(act.codes, act.active_from, act.active_to, act.first_day, boundaries)
     return _table(periods, flows, act.rule, act.observation_end)

@@ -59,8 +59,8 @@ def complete_periods(
 
     Returns the periods and their K + 1 boundaries as int64 day numbers (the first day
     of each period, then the day after the last period). A period that ends after
-    ``last_day`` is not observed to its end and is left out; if none is complete the
-    result is empty.
+    ``last_day`` is not observed to its end and is left out; if none is complete,
+    :class:`RetentionDataError` says so.
     """
     alias = period_freq(freq, week_start=week_start)
     first = pd.Period(first_day, freq=alias)
@@ -68,13 +68,12 @@ def complete_periods(
     if last.end_time.normalize() > pd.Timestamp(last_day).normalize():
         last = last - 1
     if last < first:
-        periods = pd.period_range(first, periods=0, freq=alias)
-    else:
-        periods = pd.period_range(first, last, freq=alias)
+        raise RetentionDataError(
+            f"freq={freq!r}: the data runs from {pd.Timestamp(first_day).date()} to "
+            f"{pd.Timestamp(last_day).date()}, which holds no complete period of that length. "
+            "Use a shorter freq, or a later observation_end."
+        )
+    periods = pd.period_range(first, last, freq=alias)
     starts = periods.start_time.values.astype("datetime64[D]").astype(np.int64)
-    if len(periods):
-        after = (periods[-1] + 1).start_time.to_datetime64().astype("datetime64[D]").astype(np.int64)
-        boundaries = np.append(starts, after)
-    else:
-        boundaries = starts
-    return periods, boundaries
+    after = (periods[-1] + 1).start_time.to_datetime64().astype("datetime64[D]").astype(np.int64)
+    return periods, np.append(starts, after)

@@ -106,11 +106,6 @@ def mrr_movements(
     """
     act, mrr = _mrr_activity(subscriptions, observation_end)
     periods, bounds = complete_periods(act.first_event, act.observation_end, freq)
-    if len(periods) == 0:
-        raise RetentionDataError(
-            f"freq={freq!r}: the data runs from {act.first_event.date()} to "
-            f"{act.observation_end.date()}, which holds no complete period of that length."
-        )
     matrix = _mrr_at(act, mrr, bounds)
     m0, m1 = matrix[:, :-1], matrix[:, 1:]
     had, has = m0 > 0, m1 > 0
