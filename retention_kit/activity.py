@@ -177,6 +177,13 @@ def subscriptions_activity(
             )
     _check_ids(subscriptions, param)
     starts, ends = _naive(subscriptions["start_date"]), _naive(subscriptions["end_date"])
+    backwards = (ends < starts).to_numpy()
+    if backwards.any():
+        raise RetentionDataError(
+            f"{param}: {int(backwards.sum()):,} spells end before they start (first at row "
+            f"{int(np.flatnonzero(backwards)[0])}). Load the table with "
+            "retention_kit.load_subscriptions(...), which checks the spells."
+        )
     if starts.isna().any():
         raise RetentionDataError(
             f"{param}['start_date']: {int(starts.isna().sum()):,} spells have no start date."

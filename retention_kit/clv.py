@@ -382,7 +382,8 @@ def fit_gamma_gamma(
     """Fit the Gamma-Gamma spend model to customers with repeat purchases.
 
     The model describes the mean value of a customer's repeat purchases; it needs
-    ``frequency > 0`` and a positive ``monetary_value``. Customers without repeat
+    ``frequency > 0`` and a positive ``monetary_value``. Like the transaction-model
+    helpers it fits on the unique (frequency, monetary value) rows with weights. Customers without repeat
     purchases carry no information about spend and are left out (counted in
     ``fitter.excluded_``). A non-positive mean spend (refunds, free orders) raises,
     or with ``nonpositive="exclude"`` is left out and counted.
@@ -424,8 +425,20 @@ def fit_gamma_gamma(
             )
         excluded["zero or negative spend"] = int(bad.sum())
         repeaters = repeaters[~bad]
+    from lifetimes.utils import ConvergenceError
+
     fitter = lifetimes.GammaGammaFitter(penalizer_coef=penalizer)
-    fitter.fit(repeaters[f_col], repeaters[m_col])
+    packed = _compress(repeaters[[f_col, m_col]].astype(float), [f_col, m_col])
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lifetimes\.")
+            fitter.fit(packed[f_col], packed[m_col], weights=packed["weights"])
+    except ConvergenceError as exc:
+        raise RetentionDataError(
+            f"the Gamma-Gamma fit did not converge ({str(exc).strip().splitlines()[0]}). It needs "
+            "spend that varies between and within customers: with few repeat buyers or identical "
+            "order values, try a small penalizer (penalizer=0.001 to 0.1) or more data."
+        ) from None
     fitter.excluded_ = excluded
     return fitter
 
@@ -794,9 +807,10 @@ def rfm_segments(
 
     For each customer: recency (days since the last purchase up to the end of
     ``observation_end``), frequency (purchase days) and monetary value (total
-    spend). Each becomes a score from 1 to ``bins`` by quantiles of the ranks (5 =
-    most recent, most frequent, highest spend); ``fm`` is the rounded mean of the
-    frequency and monetary scores. Segments follow the common R x FM grid:
+    spend). Each becomes a score from 1 to ``bins`` by its percentile rank (5 =
+    most recent, most frequent, highest spend; tied customers share the lowest rank
+    of their tie, so equal histories always get equal scores); ``fm`` is the rounded mean of
+    the frequency and monetary scores. Segments follow the common R x FM grid:
 
     ============================ ========= ==========
     segment                      R score   FM score
@@ -840,8 +854,10 @@ def rfm_segments(
     })
 
     def score(values: pd.Series, ascending: bool) -> pd.Series:
-        ranks = values.rank(method="first", ascending=ascending)
-        return pd.qcut(ranks, bins, labels=False).astype(int) + 1
+        # tied customers share a score (ranking them "first" would score them by row
+        # order); with many ties some scores stay empty, which is honest
+        ranks = values.rank(method="min", ascending=ascending) / len(values)
+        return np.clip(np.ceil(ranks * bins), 1, bins).astype(int)
 
     table["r"] = score(-table["recency_days"], True)
     table["f"] = score(table["frequency"], True)

@@ -802,6 +802,12 @@ def load_subscriptions(
             f"{describe_rows(backwards, None, frame.where)}. Check the two date columns "
             "(swapped columns, or day/month read as month/day)."
         )
+    same_day = (ends == starts).to_numpy() & frame.keep
+    if same_day.any():
+        frame.notes.append(
+            f"{int(same_day.sum()):,} spells start and end on the same day (same-day cancellations): "
+            "they count as an acquisition but never as an active customer"
+        )
     if mrr_col is not None:
         mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR", decimal=decimal)
         negative = (mrr < 0).to_numpy() & frame.keep

@@ -1134,9 +1134,11 @@ def churn_by_nps_group(
     would be influenced by the first outcome). A respondent *churned* if their
     subscription activity ended (see :mod:`retention_kit.churn`: the last live spell
     ended; plan changes do not count) within ``months`` months after the response date.
-    Respondents not active on the response date, or answered less than ``months``
-    before ``observation_end`` and not yet churned, cannot be judged: they are counted
-    in ``not_eligible``, not dropped silently.
+    Only respondents whose whole window lies inside the data are judged, churned or not
+    (judging the recent ones who already churned but not the recent ones still
+    subscribed would inflate churn). Respondents not active on the response date, or
+    who answered less than ``months`` before ``observation_end``, are counted in
+    ``not_eligible``, not dropped silently.
 
     Parameters
     ----------
@@ -1194,8 +1196,10 @@ def churn_by_nps_group(
     rows["run_to"] = covering["b"].reindex(rows.index)
     end_snapshot = act.end_snapshot
     active = rows["run_to"].notna()
-    churned = active & (rows["run_to"] <= rows["h"]) & (rows["run_to"] <= end_snapshot)
-    judged = active & (churned | (rows["h"] <= end_snapshot))
+    churned = active & (rows["run_to"] <= rows["h"])
+    # only respondents whose whole window is observed are judged: counting recent
+    # answers that already churned but not recent ones still subscribed would inflate churn
+    judged = active & (rows["h"] <= end_snapshot)
     rows["eligible"], rows["churned"] = judged, churned & judged
     table = rows.groupby("group").agg(respondents=("group", "size"), eligible=("eligible", "sum"),
                                       churned=("churned", "sum"))

@@ -52,13 +52,13 @@ def mrr_movements(
     Each customer's MRR (the sum over their live spells) is compared between the start
     and the end of the period:
 
-    - ``new``: MRR of customers with none at the start whose first spell starts in the
-      period;
-    - ``reactivation``: MRR of customers with none at the start who had been customers
-      before;
-    - ``expansion`` / ``contraction``: increases / decreases of customers with MRR at
-      both ends (upgrades, downgrades);
-    - ``churned``: MRR at the start of customers with none at the end.
+    - ``new``: MRR of customers not subscribed at the start whose first spell starts in
+      the period;
+    - ``reactivation``: MRR of customers not subscribed at the start who had been
+      customers before;
+    - ``expansion`` / ``contraction``: increases / decreases of customers subscribed at
+      both ends (upgrades, downgrades; a free plan turning paid is expansion);
+    - ``churned``: MRR at the start of customers no longer subscribed at the end.
 
     The movements add up:
     ``mrr_start + new + expansion - contraction - churned + reactivation = mrr_end``.
@@ -107,8 +107,9 @@ def mrr_movements(
     act, mrr = _mrr_activity(subscriptions, observation_end)
     periods, bounds = complete_periods(act.first_event, act.observation_end, freq)
     matrix = _mrr_at(act, mrr, bounds)
+    live = _mrr_at(act, np.ones(len(mrr)), bounds) > 0  # subscribed, paying or not
     m0, m1 = matrix[:, :-1], matrix[:, 1:]
-    had, has = m0 > 0, m1 > 0
+    had, has = live[:, :-1], live[:, 1:]
     first_new = act.first_day[:, None] >= bounds[None, :-1]
     both = had & has
     table = pd.DataFrame({"period": periods})

@@ -383,6 +383,9 @@ def kaplan_meier(
     {'all': 60.0}
     """
     tenures = tenure_table(subscriptions, observation_end=observation_end, by=by)
+    if by is not None:
+        # a customer without a segment value is a group of its own, never dropped
+        tenures[by] = tenures[by].astype(object).where(tenures[by].notna(), "(missing)")
     groups = [("all", tenures)] if by is None else list(tenures.groupby(by, sort=True))
     frames, medians = [], {}
     for name, part in groups:

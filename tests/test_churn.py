@@ -196,3 +196,15 @@ def test_matches_day_by_day_reference(table):
             assert np.isnan(row[method]) and row["note"]
         else:
             assert row[method] == pytest.approx(ref[method]), method
+
+
+def test_spell_ending_before_it_starts_is_refused_even_without_the_loader():
+    bad = spells([("a", "2024-03-10", "2024-03-01"), ("b", "2024-01-01", None)])
+    with pytest.raises(RetentionDataError, match="end before they start"):
+        rk.churn_table(bad, observation_end="2024-04-30")
+
+
+def test_same_day_cancellations_are_reported_by_the_loader():
+    table = spells([("a", "2024-03-10", "2024-03-10"), ("b", "2024-01-01", None)])
+    loaded = rk.load_subscriptions(table, mrr_col=None)
+    assert any("1 spells start and end on the same day" in n for n in rk.load_report(loaded).notes)

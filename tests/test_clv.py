@@ -203,7 +203,13 @@ def test_rfm_segments():
     assert len(seg) == 2357
     for col in ("r", "f", "m"):
         assert seg[col].between(1, 5).all()
-        assert seg[col].value_counts().min() > 400  # quintiles of ranks: equal-sized groups
+    # equal histories get equal scores: every one-time buyer has the same F score
+    assert seg.loc[seg["frequency"] == 1, "f"].nunique() == 1
+    # and the scores do not depend on how customers are named or ordered
+    renamed = CDNOW.assign(customer_id="x" + CDNOW["customer_id"].str[::-1]).iloc[::-1]
+    again = rk.rfm_segments(renamed, observation_end="1998-06-30")
+    again.index = ["".join(reversed(i[1:])) for i in again.index]
+    assert (again.loc[seg.index, ["r", "f", "m", "segment"]] == seg[["r", "f", "m", "segment"]]).all().all()
     champions = seg[seg["segment"] == "Champions"]
     assert (champions["r"] == 5).all() and (champions["fm"] >= 4).all()
     assert seg.loc[seg["recency_days"].idxmin(), "r"] == 5
@@ -216,3 +222,22 @@ def test_pareto_fit_is_reproducible_and_leaves_global_random_state_alone(calibra
     first, second = rk.fit_paretonbd(calibration), rk.fit_paretonbd(calibration)
     assert first.params_.to_dict() == second.params_.to_dict()
     assert (np.random.get_state()[1] == before).all()
+
+
+def test_gamma_gamma_convergence_failure_is_a_clear_error(monkeypatch):
+    from lifetimes.utils import ConvergenceError
+
+    def boom(self, *args, **kwargs):
+        raise ConvergenceError("The model did not converge.")
+
+    monkeypatch.setattr(lifetimes.GammaGammaFitter, "fit", boom)
+    s = pd.DataFrame({"frequency": [2.0, 3.0], "monetary_value": [10.0, 12.0]})
+    with pytest.raises(RetentionDataError, match="Gamma-Gamma fit did not converge.*penalizer"):
+        rk.fit_gamma_gamma(s)
+
+
+def test_compressed_gamma_gamma_equals_plain(calibration):
+    packed = rk.fit_gamma_gamma(calibration)
+    repeaters = calibration[calibration["frequency"] > 0]
+    plain = lifetimes.GammaGammaFitter().fit(repeaters["frequency"], repeaters["monetary_value"])
+    np.testing.assert_allclose(packed.params_.to_numpy(), plain.params_.to_numpy(), rtol=1e-4)

@@ -997,10 +997,10 @@ def _spells(rows):
 
 def test_churn_by_nps_group_hand_fixture():
     survey = pd.DataFrame({
-        "customer_id": ["a", "a", "b", "c", "d", "e", "f"],
-        "score": [2, 10, 9, 5, 7, 8, 10],
+        "customer_id": ["a", "a", "b", "c", "d", "e", "f", "g"],
+        "score": [2, 10, 9, 5, 7, 8, 10, 3],
         "date": pd.to_datetime(["2024-01-15", "2024-06-01", "2024-01-15", "2024-01-15",
-                                "2024-01-15", "2024-11-01", "2024-01-15"]),
+                                "2024-01-15", "2024-11-01", "2024-01-15", "2024-11-01"]),
     })
     spells = _spells([
         ("a", "2023-01-01", "2024-03-01"),                                    # detractor, churns in 6 months
@@ -1009,10 +1009,13 @@ def test_churn_by_nps_group_hand_fixture():
         ("d", "2023-01-01", "2024-02-01"),                                    # passive, churns
         ("e", "2023-01-01", None),                                            # answered too late to judge
         ("f", "2024-02-01", None),                                            # not active when answering
+        ("g", "2023-01-01", "2024-11-20"),                                    # answered late, churned: not judged
     ])
     t = rk.churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31").set_index("group")
     # a's first answer (2) counts, not the later 10
-    assert t.loc["detractor", ["respondents", "eligible", "churned"]].tolist() == [2, 2, 1]
+    # g answered on Nov 1 and churned on Nov 20, but a 6-month window is not observed by
+    # Dec 31: judging g (and not e, also recent but still subscribed) would bias churn up
+    assert t.loc["detractor", ["respondents", "not_eligible", "eligible", "churned"]].tolist() == [3, 1, 2, 1]
     assert t.loc["passive", ["respondents", "not_eligible", "eligible", "churned"]].tolist() == [2, 1, 1, 1]
     assert t.loc["promoter", ["respondents", "not_eligible", "eligible", "churned"]].tolist() == [2, 1, 1, 0]
     assert t.loc["detractor", "churn_rate"] == 50.0

@@ -105,3 +105,10 @@ def test_revenue_retention_table_matches_single_windows():
     assert last["grr"] == pytest.approx(single["grr"]) and last["customers"] == single["customers"]
     with pytest.raises(RetentionDataError, match="months"):
         rk.revenue_retention_table(subs, months=0)
+
+
+def test_free_plan_turning_paid_is_expansion_not_reactivation():
+    table = spells([("a", "2024-01-01", "2024-03-10", 0), ("a", "2024-03-10", None, 50),
+                    ("b", "2024-01-01", None, 20)])
+    march = rk.mrr_movements(table, observation_end="2024-03-31").iloc[2]
+    assert (march["expansion"], march["reactivation"], march["new"]) == (50.0, 0.0, 0.0)

@@ -125,3 +125,17 @@ def test_kaplan_meier_bad_input():
         rk.kaplan_meier_estimate([1, 2], [True])
     with pytest.raises(RetentionDataError, match="non-negative"):
         rk.kaplan_meier_estimate([1, -2], [True, False])
+
+
+def test_kaplan_meier_keeps_customers_without_a_segment():
+    import pandas as pd
+
+    spells = pd.DataFrame({
+        "customer_id": ["a", "b", "c", "d"],
+        "start_date": pd.to_datetime(["2024-01-01"] * 4),
+        "end_date": pd.to_datetime(["2024-02-01", None, "2024-03-01", None]),
+        "plan": ["basic", None, "basic", None],
+    })
+    km = rk.kaplan_meier(spells, observation_end="2024-06-30", by="plan")
+    assert set(km["group"]) == {"basic", "(missing)"}
+    assert km.groupby("group")["at_risk"].max().sum() == 4
