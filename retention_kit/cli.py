@@ -60,7 +60,7 @@ _COLUMN_OPTIONS = {
     "encoding": ("encoding", ("transactions", "subscriptions", "survey", "sessions")),
     "refunds": ("refunds", ("transactions",)),
     "duplicates": ("duplicates", ("transactions",)),
-    "blank_ids": ("blank_ids", ("transactions", "subscriptions")),
+    "blank_ids": ("blank_ids", ("transactions", "subscriptions", "survey")),
     "invalid_scores": ("invalid", ("survey",)),
 }
 
@@ -166,6 +166,20 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[s
         value = getattr(args, key, None)
         if value is not None:
             report[key] = value
+    unknown = set(report) - {"out", "period", "active_days", "segment_col"}
+    if unknown:
+        raise UsageError(
+            f"[report] in --config: unknown setting(s) {sorted(unknown)}; expected out, period, "
+            "active_days, segment_col."
+        )
+    if "period" in report and report["period"] not in ("W", "M", "Q", "Y"):
+        raise UsageError(f"period={report['period']!r}: expected W, M, Q or Y (--period).")
+    if "active_days" in report:
+        days = report["active_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
+            raise UsageError(
+                f"active_days={days!r}: expected a whole number of days >= 1 (--active-days)."
+            )
     if "out" in report and args.config and not Path(report["out"]).is_absolute() and getattr(args, "out", None) is None:
         report["out"] = str((base / report["out"]).resolve())
     return inputs, report
@@ -178,7 +192,8 @@ def _explain(kind: str, exc: RetentionDataError) -> str:
         if kind in kinds and f"{loader_option}=" in text:
             hints.append(f"--{option.replace('_', '-')}")
     hint = (
-        f" Set it with {' / '.join(hints)} or in the [{kind}] section of --config."
+        f" Set it with {' / '.join(hints)} (a command-line option applies to every input "
+        f"given) or in the [{kind}] section of --config."
         if hints else f" Adjust the [{kind}] section of --config or the command-line options."
     )
     return f"{kind} file: {text}{hint}"
@@ -245,9 +260,24 @@ def _report(args: argparse.Namespace) -> int:
             frame = _load(kind, options)
             for line in _summary(kind, frame):
                 print(f"  [{kind}] {line.strip()}")
+        if "survey" in inputs and "subscriptions" in inputs:
+            survey = _load("survey", inputs["survey"])
+            if "customer_id" not in survey.columns or "date" not in survey.columns:
+                raise UsageError(
+                    "survey file: linking answers to churn needs the survey's customer id and answer "
+                    "date: set --customer-col and --date-col (or customer_col / date_col in [survey]), "
+                    "or leave out --subscriptions."
+                )
     else:
         print("no input given: running every notebook on the bundled sample data")
-    selected = [nb for nb in NOTEBOOKS if not args.notebooks or nb.name[:2] in args.notebooks.split(",")]
+    wanted = [w.strip().zfill(2) for w in args.notebooks.split(",")] if args.notebooks else []
+    unknown = [w for w in wanted if w not in {nb.name[:2] for nb in NOTEBOOKS}]
+    if unknown:
+        raise UsageError(
+            f"--notebooks {args.notebooks}: no notebook numbered {', '.join(unknown)}; the notebooks are "
+            f"{', '.join(nb.name for nb in NOTEBOOKS)}."
+        )
+    selected = [nb for nb in NOTEBOOKS if not wanted or nb.name[:2] in wanted]
     plan = []
     for nb in selected:
         missing = [k for k in nb.requires if inputs and k not in inputs]
@@ -289,6 +319,11 @@ def _report(args: argparse.Namespace) -> int:
             _html(executed, staging / f"{nb.name}.html")
             print(f"      done in {time.perf_counter() - started:.0f} s", flush=True)
         out.mkdir(parents=True, exist_ok=True)
+        for nb in NOTEBOOKS:  # reports of an earlier run that this run did not redo
+            for stale in (out / f"{nb.name}.ipynb", out / f"{nb.name}.html"):
+                if stale.exists() and nb not in plan:
+                    stale.unlink()
+                    print(f"removed {stale.name}: left from an earlier run, not part of this one")
         for file in sorted(staging.iterdir()):
             shutil.move(str(file), out / file.name)
     finally:

@@ -359,6 +359,14 @@ def fit_paretonbd(
     random state, so two runs differ slightly (its likelihood is flat along s and
     beta). The kit draws them from ``seed`` and restores the global state afterwards,
     so the same data gives the same estimates.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> s = rk.rfm_summary(rk.datasets.load_cdnow(sample=True), freq="D", freq_multiplier=7,
+    ...                    observation_end="1997-09-30")
+    >>> sorted(fit_paretonbd(s).params_.index)
+    ['alpha', 'beta', 'r', 's']
     """
     state = np.random.get_state()
     np.random.seed(seed)
@@ -369,7 +377,18 @@ def fit_paretonbd(
 
 
 def fit_mbgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
-    """Fit the MBG/NBD model (lifetimes' ``ModifiedBetaGeoFitter``); see :func:`fit_bgnbd`."""
+    """Fit the MBG/NBD model (lifetimes' ``ModifiedBetaGeoFitter``); see :func:`fit_bgnbd`.
+
+    Unlike BG/NBD, a customer may also drop out right after the first purchase.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> s = rk.rfm_summary(rk.datasets.load_cdnow(sample=True), freq="D", freq_multiplier=7,
+    ...                    observation_end="1997-09-30")
+    >>> sorted(fit_mbgnbd(s).params_.index)
+    ['a', 'alpha', 'b', 'r']
+    """
     return _fit("MBG/NBD", summary, penalizer, compress)
 
 

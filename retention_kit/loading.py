@@ -98,6 +98,15 @@ def load_report(df: pd.DataFrame) -> LoadReport:
     RetentionDataError
         If ``df`` did not come from one of the kit's loaders (or an operation since then
         dropped pandas ``attrs``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> tx = load_transactions(pd.DataFrame({"c": ["a", "a"], "d": ["2024-01-05", "2024-01-05"]}),
+    ...                        customer_col="c", date_col="d", duplicates="exclude")
+    >>> report = load_report(tx)
+    >>> report.rows_read, report.rows_kept, report.rows_excluded
+    (2, 1, 1)
     """
     report = df.attrs.get("load_report")
     if not isinstance(report, LoadReport):
@@ -226,7 +235,8 @@ def _sniff_separator(path: Path, encoding: str) -> str:
             header = f.readline()
     except OSError as exc:
         raise RetentionDataError(f"source: {path.name!r} could not be opened ({exc}).") from None
-    counts = {c: header.count(c) for c in (",", ";", "\t", "|")}
+    unquoted = re.sub(r'"[^"]*"', "", header)  # separators inside quoted names do not count
+    counts = {c: unquoted.count(c) for c in (",", ";", "\t", "|")}
     best = max(counts, key=lambda c: counts[c])
     return best if counts[best] > 0 else ","
 
@@ -450,9 +460,11 @@ def _note_offsets(frame: _Frame, col: str) -> None:
         frame.notes.append(note)
 
 
+# a currency sign, or a three-letter code such as EUR, or one of a few local abbreviations
+_CURRENCY = r"(?:[$\u00a3\u20ac\u00a5\u20b9\u20bd\u20ba\u20a9\u20aa\u20ab\u0e3f\u20b4\u20a6\ufdfc]|[A-Z]{3}|US\$|R\$|C\$|A\$|kr|zł|Kč|Ft|lei|Rs|Rp)"
 _MONEY = re.compile(
-    r"^(?P<open>\()?\s*(?P<neg1>[-\u2212])?\s*(?P<pre>[^\d\s.,()\-\u2212]{1,4})?\s*(?P<neg2>[-\u2212])?\s*"
-    r"(?P<num>\d[\d.,'\u00a0\u202f ]*?)\s*(?P<post>[^\d\s.,()\-\u2212]{1,4})?\s*(?P<neg3>[-\u2212])?\s*(?P<close>\))?$"
+    rf"^(?P<open>\()?\s*(?P<neg1>[-\u2212])?\s*(?P<pre>{_CURRENCY})?\s*(?P<neg2>[-\u2212])?\s*"
+    rf"(?P<num>\d[\d.,'\u00a0\u202f ]*?)\s*(?P<post>{_CURRENCY})?\s*(?P<neg3>[-\u2212])?\s*(?P<close>\))?$"
 )
 _GROUPED = {
     ".": re.compile(r"^(\d{1,3}([,'\u00a0\u202f ]\d{3})+|\d+)(\.\d+)?$"),
@@ -463,17 +475,23 @@ _GROUPED = {
 def _parse_money(text: str, decimal: str) -> float | None:
     """A number written for people: '$1,234.50', '1.234,50 EUR', '(12.00)', '-7 kr'.
 
-    A currency sign or code of up to four characters may stand before or after the
-    number; thousands separators must group digits in threes; a minus sign, or
-    parentheses (accounting style), make it negative. Returns None if the text is not
+    A currency sign ($, EUR...), a three-letter code or a common abbreviation (kr, zł)
+    may stand before or after the number; thousands separators must group digits in
+    threes with one character; one minus sign, or parentheses (accounting style), make
+    it negative. Returns None if the text is not
     such a number, so that a misread separator is an error, never a silent guess.
     """
     m = _MONEY.match(text)
     if m is None or bool(m["open"]) != bool(m["close"]):
         return None
+    if sum(bool(m[g]) for g in ("open", "neg1", "neg2", "neg3")) > 1 or (m["pre"] and m["post"]):
+        return None  # two signs, or two currencies: not a number we should guess at
     num = m["num"].strip()
     if not _GROUPED[decimal].match(num):
         return None
+    separators = {c for c in num if not c.isdigit() and c != decimal}
+    if len(separators) > 1:
+        return None  # '1,234 567.00': thousands grouped with two different characters
     thousands = "".join(c for c in ",.'\u00a0\u202f " if c != decimal)
     cleaned = num.translate({ord(c): None for c in thousands}).replace(decimal, ".")
     value = float(cleaned)
@@ -520,7 +538,7 @@ def _numbers(
         sample = values[bad_text].astype(str)
         comma_hint = (
             " They look like decimal commas: pass decimal=','."
-            if decimal == "." and sample.str.fullmatch(r"[^\d]*-?\d+,\d{1,2}[^\d]*").any() else ""
+            if decimal == "." and sample.str.fullmatch(r"[^\d]*-?[\d.' ]*\d,\d{1,2}[^\d]*").any() else ""
         )
         raise RetentionDataError(
             f"{param}={col!r}: {int(bad_text.sum()):,} {what} values are not numbers: "

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 
 
+import pytest
+
 from retention_kit.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -126,13 +128,55 @@ def test_unparseable_column_names_the_option(tmp_path, capsys):
 
 
 def test_failing_notebook_leaves_no_report(tmp_path, capsys):
+    # valid file, but one month of data holds no complete quarter: the CRR notebook fails
+    short = tmp_path / "short.csv"
+    short.write_text("c,d\na,2024-01-05\nb,2024-01-20\na,2024-01-28\n")
     out_dir = tmp_path / "r"
-    code, out, err = run(["report", "--config", str(DATA / "shop.toml"), "--active-days", "0",
+    code, out, err = run(["report", "--transactions", str(short), "--customer-col", "c", "--date-col", "d",
                           "--notebooks", "01", "--out", str(out_dir)], capsys)
     assert code == 1
-    assert "01_customer_retention_rate failed" in err and "active_days=0" in err and "No report was written" in err
+    assert "01_customer_retention_rate failed" in err and "no complete period" in err
+    assert "No report was written" in err
     assert not out_dir.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".retention-kit-")]
+
+
+@pytest.mark.parametrize(("config", "message"), [
+    ("[report]\nperiod = 'fortnight'\n", "period='fortnight': expected W, M, Q or Y"),
+    ("[report]\nactive_days = 'abc'\n", "active_days='abc': expected a whole number"),
+    ("[report]\ncolour = 'blue'\n", "unknown setting(s) ['colour']"),
+])
+def test_report_settings_are_checked_before_anything_runs(tmp_path, capsys, config, message):
+    path = tmp_path / "c.toml"
+    path.write_text(config)
+    code, _, err = run(["report", "--config", str(path), "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and message in err
+
+
+def test_unknown_notebook_number(tmp_path, capsys):
+    code, _, err = run(["report", "--notebooks", "9", "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "no notebook numbered 09" in err
+
+
+def test_survey_link_needs_ids_and_dates(tmp_path, capsys):
+    survey = tmp_path / "survey.csv"
+    survey.write_text("score\n10 - Extremely likely\n6\n9\n")
+    code, _, err = run(["report", "--survey", str(survey), "--subscriptions", str(ROOT / "data" / "subscriptions.csv"),
+                        "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "needs the survey's customer id and answer date" in err
+
+
+def test_stale_reports_of_an_earlier_run_are_removed(tmp_path, capsys):
+    out_dir = tmp_path / "r"
+    out_dir.mkdir()
+    (out_dir / "01_customer_retention_rate.html").write_text("old")
+    (out_dir / "notes.txt").write_text("mine")
+    survey = tmp_path / "survey.csv"
+    survey.write_text("score\n10 - Extremely likely\n6\n9\n8\n")
+    code, out, _ = run(["report", "--survey", str(survey), "--out", str(out_dir)], capsys)
+    assert code == 0, out
+    assert "removed 01_customer_retention_rate.html" in out
+    assert sorted(p.name for p in out_dir.iterdir()) == ["05_nps_analysis.html", "05_nps_analysis.ipynb", "notes.txt"]
 
 
 def test_bad_config(tmp_path, capsys):

@@ -339,3 +339,16 @@ def test_survey_blank_score(tmp_path):
 def test_sessions_keep_time_of_day(tmp_path):
     s = rk.load_sessions(write(tmp_path, "visitor_id,session_start\nv1,2024-01-01T09:30:00\n"))
     assert s["date"].iloc[0] == pd.Timestamp("2024-01-01 09:30")
+
+
+@pytest.mark.parametrize("text", ["abc5", "ID12", "5%", "--5", "1,234 567.00", "$5 EUR"])
+def test_amounts_that_are_not_money_are_refused(tmp_path, text):
+    with pytest.raises(RetentionDataError, match="not numbers"):
+        load(write(tmp_path, f'order,client,when,total\n1,a,2024-01-05,"{text}"\n'))
+
+
+def test_separator_inside_quoted_header_is_ignored(tmp_path):
+    path = write(tmp_path, 'Kunde;Datum;"Betrag, EUR, brutto"\na;2024-01-05;"1,5"\n')
+    tx = rk.load_transactions(path, customer_col="Kunde", date_col="Datum", amount_col="Betrag, EUR, brutto",
+                              decimal=",")
+    assert tx["amount"].tolist() == [1.5]
