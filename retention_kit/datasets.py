@@ -131,6 +131,12 @@ def load_sample_orders() -> pd.DataFrame:
     Canonical transactions plus ``order_id`` and ``channel``. The file deliberately
     holds refund rows (negative amounts) and repeated export rows; they are excluded
     and counted in the load report.
+
+    Examples
+    --------
+    >>> orders = load_sample_orders()
+    >>> len(orders), orders["customer_id"].nunique()
+    (47439, 12000)
     """
     return load_transactions(
         sample_path("orders"),
@@ -144,12 +150,26 @@ def load_sample_orders() -> pd.DataFrame:
 
 
 def load_sample_subscriptions() -> pd.DataFrame:
-    """The synthetic SaaS subscription spells (``plan`` and ``segment`` kept)."""
+    """The synthetic SaaS subscription spells (``plan`` and ``segment`` kept).
+
+    Examples
+    --------
+    >>> spells = load_sample_subscriptions()
+    >>> len(spells), spells["customer_id"].nunique()
+    (5412, 4000)
+    """
     return load_subscriptions(sample_path("subscriptions"), keep_columns=["plan", "segment"])
 
 
 def load_sample_survey() -> pd.DataFrame:
-    """The synthetic NPS survey export (``response_id``, ``plan``, ``segment``, ``region`` kept)."""
+    """The synthetic NPS survey export (``response_id``, ``plan``, ``segment``, ``region`` kept).
+
+    Examples
+    --------
+    >>> survey = load_sample_survey()
+    >>> len(survey), sorted(survey["region"].unique())
+    (5452, ['AMER', 'APAC', 'EMEA'])
+    """
     return load_survey(
         sample_path("survey"),
         score_col="score",
@@ -160,7 +180,13 @@ def load_sample_survey() -> pd.DataFrame:
 
 
 def load_sample_sessions() -> pd.DataFrame:
-    """The synthetic web-analytics sessions (``session_id``, ``channel``, ``pages`` kept)."""
+    """The synthetic web-analytics sessions (``session_id``, ``channel``, ``pages`` kept).
+
+    Examples
+    --------
+    >>> len(load_sample_sessions())
+    55122
+    """
     return load_sessions(
         sample_path("sessions"),
         visitor_col="visitor_id",
