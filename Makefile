@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install test report lab clean
+.PHONY: install test report lab bench clean
 
 install: $(STAMP)
 
@@ -21,6 +21,10 @@ test: $(STAMP)
 ## Execute every notebook on the bundled data and write one HTML report each into reports/.
 report: $(STAMP)
 	$(BIN)/retention-kit report --out reports
+
+## Performance benchmark (not part of the tests): writes benchmarks/results/benchmark.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py --out benchmarks/results
 
 ## Open JupyterLab on the notebooks.
 lab: $(STAMP)

@@ -5,7 +5,7 @@ Load an export with :func:`load_transactions` (or :func:`load_subscriptions`), t
 count customers per period with :func:`customer_counts` and compute :func:`crr`.
 """
 
-from . import datasets, net_promoter
+from . import datasets, net_promoter, simulate
 from .churn import CHURN_METHODS, churn_rate, churn_table
 from .clv import (
     calibration_holdout,
@@ -104,5 +104,6 @@ __all__ = [
     "plot_customer_flows",
     "datasets",
     "net_promoter",
+    "simulate",
     "plotting",
 ]

@@ -26,17 +26,127 @@ __all__ = [
     "repeat_summary",
 ]
 
+#: Inputs shorter than this take the plain numpy/pandas calls (lookup tables do not pay).
+_LOOKUP_MIN_ROWS = 4096
+#: Memory budget of a dense per-customer table, in bytes per input row ...
+_DENSE_BYTES_PER_ROW = 24
+#: ... or in all, for small inputs.
+_DENSE_FLOOR = 64 << 20
+_INT64_MAX = np.iinfo(np.int64).max
+_INT64_MIN = np.iinfo(np.int64).min
+
+
+def _dense_fits(cells: int, itemsize: int, n_rows: int) -> bool:
+    """Whether a dense table of ``cells`` cells of ``itemsize`` bytes is within budget."""
+    return cells * itemsize <= max(_DENSE_BYTES_PER_ROW * n_rows, _DENSE_FLOOR)
+
+
+def _searchsorted(sorted_values: np.ndarray, x: np.ndarray, side: str, dtype: type = np.int64) -> np.ndarray:
+    """``np.searchsorted(sorted_values, x, side)`` as ``dtype``, through a lookup table
+    when the values of ``x`` span a range no longer than ``x`` itself (day numbers do):
+    one gather per value instead of a binary search."""
+    if len(x) and len(x) >= _LOOKUP_MIN_ROWS:
+        lo, hi = int(x.min()), int(x.max())
+        span = hi - lo + 1
+        if span <= len(x):
+            table = np.searchsorted(sorted_values, np.arange(lo, hi + 1, dtype=np.int64), side=side)
+            if dtype == np.int64:
+                return _take(table, np.subtract(x, lo, dtype=np.int64))
+            small = np.iinfo(dtype)
+            if small.min <= lo and hi <= small.max:  # x - lo computed in the small type
+                return table.astype(dtype)[np.subtract(x, lo, dtype=dtype)]
+            return table.astype(dtype)[np.subtract(x, lo, dtype=np.int64)]
+    return np.searchsorted(sorted_values, x, side=side).astype(dtype, copy=False)
+
+
+def _take(table: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``table[index]`` written over ``index`` itself (both int64, every index in range):
+    one large array fewer. ``mode="clip"`` keeps ``np.take`` from buffering the output."""
+    return np.take(table, index, out=index, mode="clip")
+
+
+def _sort_unique(key: np.ndarray) -> np.ndarray:
+    """Distinct values of an int64 key, sorted (sorts ``key`` in place)."""
+    key.sort()
+    if len(key) == 0:
+        return key
+    keep = np.empty(len(key), dtype=bool)
+    keep[0] = True
+    np.not_equal(key[1:], key[:-1], out=keep[1:])
+    return key[keep]
+
+
+def _index_dtype(size: int) -> type:
+    """The smaller integer type that indexes an array of ``size`` cells."""
+    return np.int32 if size < 2**31 else np.int64
+
+
+def _pair_flags(codes: np.ndarray, period: np.ndarray, n_customers: int, width: int) -> np.ndarray:
+    """Customers x periods table of uint8: 1 where the customer has a row in the period."""
+    flags = np.zeros(n_customers * width, dtype=np.uint8)
+    pos = np.multiply(codes, width, dtype=_index_dtype(len(flags)))
+    pos += period
+    flags[pos] = 1
+    return flags.reshape(n_customers, width)
+
+
+def _period_flags(codes: np.ndarray, period: np.ndarray, n_customers: int, width: int) -> np.ndarray:
+    """Periods x customers table of uint8: 1 where the customer has a row in the period.
+
+    Period-major: rows of a log sorted by date write to nearby cells, and per-customer
+    sums run over contiguous rows."""
+    flags = np.zeros(width * n_customers, dtype=np.uint8)
+    pos = period.astype(_index_dtype(len(flags)))
+    pos *= n_customers
+    pos += codes
+    flags[pos] = 1
+    return flags.reshape(width, n_customers)
+
 
 def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
     """Dates (datetime64 of any unit) as int64 days since 1970-01-01; NaT becomes INT64 min."""
     values = np.asarray(dates).astype("datetime64[D]")
-    return values.astype(np.int64)
+    return values.view(np.int64)
 
 
 def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Factorize customer ids into 0..n-1 codes; returns (codes, id of each code)."""
-    codes, uniques = pd.factorize(np.asarray(ids), sort=False)
-    return codes.astype(np.int64), np.asarray(uniques)
+    """Factorize customer ids into 0..n-1 codes; returns (codes, id of each code).
+
+    Codes follow the order of first appearance (``pd.factorize(ids, sort=False)``).
+    Integer ids from a compact range (auto-increment keys) take a path without a hash
+    table; other ids go through ``pd.factorize``.
+    """
+    values = np.asarray(ids)
+    if values.dtype.kind == "i" and len(values) and len(values) >= _LOOKUP_MIN_ROWS:
+        dense = _dense_int_codes(values)
+        if dense is not None:
+            return dense
+    codes, uniques = pd.factorize(values, sort=False)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+def _dense_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """``customer_codes`` for integer ids spanning a range no longer than the array."""
+    n = len(values)
+    lo, hi = int(values.min()), int(values.max())
+    span = hi - lo + 1
+    if span > n or n >= 2**31 - 1:
+        return None
+    shifted = np.subtract(values, lo, dtype=np.int64)
+    first_row = np.full(span, n, dtype=np.int32)  # first row holding each id
+    rows = np.arange(n, dtype=np.int32)
+    np.minimum.at(first_row, shifted, rows)
+    del rows
+    present = np.flatnonzero(first_row < n)
+    first_row = first_row[present]
+    if len(first_row) > 1 and not (first_row[1:] > first_row[:-1]).all():
+        present = present[np.argsort(first_row, kind="stable")]
+    del first_row
+    code_of = np.empty(span, dtype=np.int64)
+    code_of[present] = np.arange(len(present), dtype=np.int64)
+    codes = _take(code_of, shifted)
+    uniques = (present + lo).astype(values.dtype, copy=False)
+    return codes, uniques
 
 
 def activity_counts(
@@ -82,18 +192,86 @@ def activity_counts(
     out["acquired"] = np.bincount(k_first[inside], minlength=n_periods).astype(np.int64)
     if len(codes) == 0:
         return out
+    # which snapshots does each spell cover? boundary indices lo..hi-1
+    lo = _searchsorted(boundaries, active_from, "left", np.int32)
+    hi = _searchsorted(boundaries, active_to, "left", np.int32)
+    n_customers = len(first_day)
+    most = int(np.bincount(codes, minlength=n_customers).max())  # spells of one customer
+    dtype = np.uint8 if most < 2**8 else np.uint16 if most < 2**16 else np.uint32
+    cells = (len(boundaries) + 1) * n_customers  # a counter and an activity flag per cell
+    if most >= 2**32 or not _dense_fits(cells, np.dtype(dtype).itemsize + 1, len(codes)):
+        return _activity_counts_sorted(codes, lo, hi, first_day, boundaries, out)
+    _activity_counts_dense(codes, lo, hi, first_day, boundaries, out, dtype)
+    return out
 
-    # 1. which snapshots does each spell cover? boundary indices lo..hi-1
-    lo = np.searchsorted(boundaries, active_from, side="left")
-    hi = np.searchsorted(boundaries, active_to, side="left")
+
+def _activity_counts_dense(
+    codes: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    first_day: np.ndarray,
+    boundaries: np.ndarray,
+    out: dict[str, np.ndarray],
+    dtype: type = np.uint32,
+) -> None:
+    """Flows from a boundaries x customers table of covering spells (difference array).
+
+    Each spell adds 1 at its first covered boundary and removes it at ``hi``; a running
+    sum over boundaries gives the number of spells covering each (boundary, customer),
+    exact in unsigned arithmetic modulo 2**bits as long as a customer has fewer spells
+    than that. A spell covering nothing (``hi <= lo``) adds and removes at the same cell.
+    """
+    n_customers = len(first_day)
+    n_bounds = len(boundaries)
+    n_periods = n_bounds - 1
+    cover = np.zeros((n_bounds + 1, n_customers), dtype=dtype)
+    flat = cover.reshape(-1)
+    index = lo.astype(np.int64)
+    index *= n_customers
+    index += codes
+    one = np.array(1, dtype=dtype)  # typed 0-d arrays keep np.add.at on its fast loop
+    minus_one = np.array(np.iinfo(dtype).max, dtype=dtype)  # 2**bits - 1: subtracts 1 (mod 2**bits)
+    np.add.at(flat, index, one)
+    np.maximum(hi, lo, out=index)
+    index *= n_customers
+    index += codes
+    np.add.at(flat, index, minus_one)
+    del index
+    for j in range(1, n_bounds):
+        np.add(cover[j], cover[j - 1], out=cover[j])
+    active = cover[:n_bounds] != 0
+    del cover, flat
+    counts = np.count_nonzero(active, axis=1)
+    out["start"] = counts[:-1].astype(np.int64)
+    out["end"] = counts[1:].astype(np.int64)
+    for k in range(n_periods):
+        before, after = active[k], active[k + 1]
+        out["retained"][k] = np.count_nonzero(before & after)
+        entered = after & ~before
+        out["new"][k] = np.count_nonzero(entered & (first_day >= boundaries[k]))
+        out["reactivated"][k] = np.count_nonzero(entered) - out["new"][k]
+    out["lost"] = out["start"] - out["retained"]
+
+
+def _activity_counts_sorted(
+    codes: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    first_day: np.ndarray,
+    boundaries: np.ndarray,
+    out: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """Flows from runs of consecutive active snapshots (sorting spells by customer)."""
+    n_periods = len(boundaries) - 1
     covers = hi > lo
-    cust, lo, hi = codes[covers], lo[covers], hi[covers]
+    cust, lo, hi = codes[covers], lo[covers].astype(np.int64), hi[covers].astype(np.int64)
     if len(cust) == 0:
         return out
     # 2. union the covered index ranges per customer (ranges that overlap or touch merge:
     #    a customer active at snapshot j through two spells is simply active at j)
     order = np.lexsort((lo, cust))
     cust, lo, hi = cust[order], lo[order], hi[order]
+    del order
     span = len(boundaries) + 2
     shifted_hi = hi + cust * span  # makes a running max restart per customer
     running = np.maximum.accumulate(shifted_hi)
@@ -162,7 +340,9 @@ def activity_runs(
 def period_index(days: np.ndarray, boundaries: np.ndarray) -> np.ndarray:
     """Index k of the period [boundaries[k], boundaries[k + 1]) holding each day; -1 before
     the first period, K (== len(boundaries) - 1) on or after the last boundary."""
-    return np.searchsorted(boundaries, days, side="right") - 1
+    k = _searchsorted(boundaries, days, "right")
+    k -= 1
+    return k
 
 
 def cohort_counts(
@@ -204,37 +384,66 @@ def cohort_counts(
     has = cohort < n_periods
     cohort = np.where(has, cohort, -1)
     width = n_periods
-    offset = period - cohort[codes]
+    offset = cohort[codes]
+    np.subtract(period, offset, out=offset)
     size = np.bincount(cohort[has], minlength=n_periods)
-    # distinct (customer, offset) pairs
-    pair = np.unique(codes * width + offset)
-    pair_cust, pair_offset = pair // width, pair % width
-    cell = cohort[pair_cust] * width + pair_offset
-    on = np.bincount(cell, minlength=n_periods * width).reshape(n_periods, width)
+    if _dense_fits(n_customers * width, 1, len(codes)):
+        on = _cohort_on_dense(codes, offset, cohort, n_periods)
+    else:
+        on = _cohort_on_sorted(codes, offset, cohort, n_periods)
     out = {"cohort": cohort, "size": size, "on": on}
     if amounts is not None:
         revenue = np.bincount(cohort[codes] * width + offset, weights=amounts, minlength=n_periods * width)
         out["revenue"] = revenue.reshape(n_periods, width)
     span = (last - cohort)[has]
-    at_least = np.zeros((n_periods, width + 1), dtype=np.int64)
-    np.add.at(at_least, (cohort[has], span), 1)
+    at_least = np.bincount(cohort[has] * (width + 1) + span, minlength=n_periods * (width + 1))
+    at_least = at_least.reshape(n_periods, width + 1)
     # customers whose span reaches offset k or more: reverse cumulative sum over offsets
     out["on_or_after"] = np.cumsum(at_least[:, ::-1], axis=1)[:, ::-1][:, :width]
     if brackets:
         bracket = np.zeros((n_periods, len(brackets)), dtype=np.int64)
+        hit = np.zeros(n_customers, dtype=bool)
         for j, (lo, hi) in enumerate(brackets):
-            inside = np.unique(pair_cust[(pair_offset >= lo) & (pair_offset <= hi)])
-            bracket[:, j] = np.bincount(cohort[inside], minlength=n_periods)
+            hit[:] = False
+            hit[codes[(offset >= lo) & (offset <= hi)]] = True
+            bracket[:, j] = np.bincount(cohort[hit], minlength=n_periods)
         out["bracket"] = bracket
     return out
+
+
+def _cohort_on_dense(codes: np.ndarray, offset: np.ndarray, cohort: np.ndarray, n_periods: int) -> np.ndarray:
+    """Distinct customers per (cohort, offset), from a customers x offsets table of flags."""
+    on = np.zeros((n_periods, n_periods), dtype=np.int64)
+    if len(codes) == 0:
+        return on
+    flags = _pair_flags(codes, offset, len(cohort), n_periods)
+    order = np.argsort(cohort.astype(np.int16) if n_periods < 2**15 else cohort, kind="stable")
+    edges = np.searchsorted(cohort[order], np.arange(n_periods + 1), side="left")
+    for c in range(n_periods):
+        members = order[edges[c] : edges[c + 1]]
+        if len(members):
+            on[c] = flags[members].sum(axis=0, dtype=np.int64)
+    return on
+
+
+def _cohort_on_sorted(codes: np.ndarray, offset: np.ndarray, cohort: np.ndarray, n_periods: int) -> np.ndarray:
+    """Distinct customers per (cohort, offset), from the sorted distinct (customer, offset) pairs."""
+    width = n_periods
+    pair = _sort_unique(codes * width + offset)
+    pair_cust, pair_offset = np.divmod(pair, width)
+    cell = cohort[pair_cust] * width + pair_offset
+    return np.bincount(cell, minlength=n_periods * width).reshape(n_periods, width)
 
 
 def first_seen_counts(codes: np.ndarray, period: np.ndarray, n_customers: int, n_periods: int) -> dict[str, np.ndarray]:
     """Per period: distinct customers (or visitors) seen, and those seen for the first time."""
     first = np.full(n_customers, n_periods, dtype=np.int64)
     np.minimum.at(first, codes, period)
-    pair = np.unique(codes * n_periods + period)
-    seen = np.bincount(pair % n_periods, minlength=n_periods)
+    if len(codes) and _dense_fits(n_customers * n_periods, 1, len(codes)):
+        seen = np.count_nonzero(_period_flags(codes, period, n_customers, n_periods), axis=1).astype(np.int64)
+    else:
+        pair = _sort_unique(codes * n_periods + period)
+        seen = np.bincount(pair % n_periods, minlength=n_periods)
     new = np.bincount(first[first < n_periods], minlength=n_periods)
     return {"seen": seen, "new": new}
 
@@ -250,20 +459,56 @@ def repeat_summary(
     Returns ``first``, ``last``, ``frequency`` (distinct periods - 1) and, with amounts,
     ``repeat_value`` (sum over the periods after the first).
     """
+    first = np.full(n_customers, _INT64_MAX, dtype=np.int64)
+    np.minimum.at(first, codes, period)
+    last = np.full(n_customers, _INT64_MIN, dtype=np.int64)
+    np.maximum.at(last, codes, period)
+    count = _distinct_periods(codes, period, n_customers)
+    out = {"first": first, "last": last, "frequency": count - 1}
+    if amounts is not None:
+        # the amounts of the rows outside each customer's first period, summed in row order
+        later = period != first[codes]
+        out["repeat_value"] = np.bincount(codes, weights=np.where(later, amounts, 0.0), minlength=n_customers)
+    return out
+
+
+def _distinct_periods(codes: np.ndarray, period: np.ndarray, n_customers: int) -> np.ndarray:
+    """Number of distinct periods of each customer (int64)."""
+    if len(codes) == 0:
+        return np.zeros(n_customers, dtype=np.int64)
+    lo, hi = int(period.min()), int(period.max())
+    span = hi - lo + 1
+    if span <= max(len(period), 1 << 16):
+        # rank the distinct period numbers (week starts step by 7 days): 0..n_distinct-1
+        shifted = np.subtract(period, lo, dtype=np.int64)
+        used = np.zeros(span, dtype=bool)
+        used[shifted] = True
+        n_distinct = int(np.count_nonzero(used))
+        if _dense_fits(n_customers * n_distinct, 1, len(codes)):
+            rank = np.cumsum(used, dtype=np.int64) - 1
+            rank = rank.astype(np.int16 if n_distinct < 2**15 else np.int64)[shifted]
+            del shifted
+            return _distinct_periods_dense(codes, rank, n_customers, n_distinct)
+        del shifted, used
+    return _distinct_periods_sorted(codes, period, n_customers)
+
+
+def _distinct_periods_dense(codes: np.ndarray, rank: np.ndarray, n_customers: int, width: int) -> np.ndarray:
+    """Distinct periods per customer from a periods x customers table of flags (``rank``
+    in 0..width-1), summed over periods."""
+    flags = _period_flags(codes, rank, n_customers, width)
+    return np.add.reduce(flags, axis=0, dtype=np.uint16 if width < 2**16 else np.int64).astype(np.int64)
+
+
+def _distinct_periods_sorted(codes: np.ndarray, period: np.ndarray, n_customers: int) -> np.ndarray:
+    """Distinct periods per customer from the sorted distinct (customer, period) pairs."""
+    lo, hi = int(period.min()), int(period.max())
+    span = hi - lo + 1
+    if n_customers * span < 2**62:
+        pair = _sort_unique(codes * span + (period - lo))
+        return np.bincount(pair // span, minlength=n_customers).astype(np.int64)
     order = np.lexsort((period, codes))
     c, p = codes[order], period[order]
     new_pair = np.ones(len(c), dtype=bool)
     new_pair[1:] = (c[1:] != c[:-1]) | (p[1:] != p[:-1])
-    pair_id = np.cumsum(new_pair) - 1
-    pair_cust, pair_period = c[new_pair], p[new_pair]
-    first = np.full(n_customers, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(first, pair_cust, pair_period)
-    last = np.full(n_customers, np.iinfo(np.int64).min, dtype=np.int64)
-    np.maximum.at(last, pair_cust, pair_period)
-    count = np.bincount(pair_cust, minlength=n_customers)
-    out = {"first": first, "last": last, "frequency": count - 1}
-    if amounts is not None:
-        pair_value = np.bincount(pair_id, weights=amounts[order], minlength=len(pair_cust))
-        is_first = pair_period == first[pair_cust]
-        out["repeat_value"] = np.bincount(pair_cust[~is_first], weights=pair_value[~is_first], minlength=n_customers)
-    return out
+    return np.bincount(c[new_pair], minlength=n_customers).astype(np.int64)
