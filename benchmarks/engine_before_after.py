@@ -71,7 +71,7 @@ def main() -> int:
     print("| data | function | before (s) | after (s) | speed-up | before peak / input | after peak / input |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for size in args.sizes.split(","):
-        label, customers = run.parse_size(size)
+        _, customers = run.parse_size(size)
         tx = simulate_transactions(customers, seed=args.seed)
         input_bytes = tx.memory_usage(deep=True).sum()
         for name, fn in run.KIT_FUNCTIONS.items():

@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python benchmarks/run.py                      # both sizes, 7 repeats: about 4 minutes
+    python benchmarks/run.py                      # both sizes and id types, 7 repeats: about 9 minutes
     python benchmarks/run.py --sizes 1m --repeats 3
     python benchmarks/run.py --sizes 100k         # a quick smoke run (10,000 customers)
 
@@ -285,7 +285,7 @@ def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, l
         {"kit": lambda: kit_cohorts(tx), "duckdb": sql(cohort_q)}, {"kit": args.repeats, "duckdb": args.repeats})
 
     # 3. BG/NBD: compressed vs plain, same summary
-    unique = int(len(kit_summary[["frequency", "recency", "T"]].drop_duplicates()))
+    unique = len(kit_summary[["frequency", "recency", "T"]].drop_duplicates())
     log(f"fitting BG/NBD on {len(kit_summary):,} customers ({unique:,} distinct rows) ...")
     compressed = rk.fit_bgnbd(kit_summary)
     plain = rk.fit_bgnbd(kit_summary, compress=False)
@@ -311,8 +311,6 @@ def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, l
     memory["fit_bgnbd"] = {"input_bytes": summary_bytes, "input": "rfm summary",
                            "tracemalloc_peak_bytes": tracemalloc_peak(rk.fit_bgnbd, kit_summary)}
     con.close()
-    del tx, kit_summary, con
-    gc.collect()
     if not args.no_rss:
         for name in KIT_FUNCTIONS:
             memory[name].update(rss_probe(name, customers, args.seed, ids))
@@ -372,29 +370,29 @@ def markdown(report: dict) -> str:
         "# retention-kit performance benchmark",
         "",
         f"Command: `{report['command']}`  ",
-        f"Run: {report['started']}, {report['total_seconds'] / 60:.1f} minutes in all. "
-        f"Repeats: {report['repeats']} (lifetimes' summary and the plain BG/NBD fit: {report['slow_repeats']}); "
-        "times are medians of wall-clock seconds, after one untimed run that verified the outputs equal.",
+        (f"Run: {report['started']}, {report['total_seconds'] / 60:.1f} minutes in all. "
+         f"Repeats: {report['repeats']} (lifetimes' summary and the plain BG/NBD fit: {report['slow_repeats']}); "
+         "times are medians of wall-clock seconds, after one untimed run that verified the outputs equal."),
         "",
-        f"Machine: {f['cpu']}, {f['usable_cores']} usable cores ({f['logical_cores']} logical), "
-        f"{(f['memory_bytes'] or 0) / 2**30:.1f} GiB memory; {f['os']}.  ",
-        f"Python {f['python']}, numpy {f['numpy']}, pandas {f['pandas']}, DuckDB {f['duckdb']} "
-        f"(threads={f['duckdb_threads']}), lifetimes {f['lifetimes']}, scipy {f['scipy']}; "
-        f"retention-kit {f['retention_kit']} at commit {f['git_commit']} (plus working-tree changes, if any).  ",
-        f"Load average at start / end: {report['load_start']} / {report['load_end']} "
-        "(other processes on the machine add noise; the contenders run interleaved so they share it).",
+        (f"Machine: {f['cpu']}, {f['usable_cores']} usable cores ({f['logical_cores']} logical), "
+         f"{(f['memory_bytes'] or 0) / 2**30:.1f} GiB memory; {f['os']}.  "),
+        (f"Python {f['python']}, numpy {f['numpy']}, pandas {f['pandas']}, DuckDB {f['duckdb']} "
+         f"(threads={f['duckdb_threads']}), lifetimes {f['lifetimes']}, scipy {f['scipy']}; "
+         f"retention-kit {f['retention_kit']} at commit {f['git_commit']} (plus working-tree changes, if any).  "),
+        (f"Load average at start / end: {report['load_start']} / {report['load_end']} "
+         "(other processes on the machine add noise; the contenders run interleaved so they share it)."),
         "",
-        "Data: `retention_kit.simulate.simulate_transactions(n_customers, seed=0, id_type=...)` (BG/NBD "
-        f"purchases, Gamma-Gamma amounts, 2022-01-01..2024-12-31), observation end {END}. Customer ids: "
-        "`int` = int64 (an auto-increment key, 8 bytes a row); `str` = Python strings such as "
-        "`'C0000001'` in pandas' `str` dtype, which is what `load_transactions` gives when pyarrow is not "
-        "installed (about 60 bytes a row).",
+        ("Data: `retention_kit.simulate.simulate_transactions(n_customers, seed=0, id_type=...)` (BG/NBD "
+         f"purchases, Gamma-Gamma amounts, 2022-01-01..2024-12-31), observation end {END}. Customer ids: "
+         "`int` = int64 (an auto-increment key, 8 bytes a row); `str` = Python strings such as "
+         "`'C0000001'` in pandas' `str` dtype, which is what `load_transactions` gives when pyarrow is not "
+         "installed (about 60 bytes a row)."),
         "",
         "## Times (median seconds)",
         "",
-        "Median of the repeats, [fastest - slowest] below it. The spread comes from the machine "
-        "(page faults of large fresh allocations cost more kernel time at some moments than at "
-        "others on this VM); medians decide the targets.",
+        ("Median of the repeats, [fastest - slowest] below it. The spread comes from the machine "
+         "(page faults of large fresh allocations cost more kernel time at some moments than at "
+         "others on this VM); medians decide the targets."),
         "",
         "| data | task | kit | DuckDB SQL | lifetimes | kit / DuckDB | lifetimes / kit |",
         "|---|---|---:|---:|---:|---:|---:|",
@@ -423,12 +421,12 @@ def markdown(report: dict) -> str:
         "",
         "## Peak memory",
         "",
-        "Peak = the most memory held at once while the function runs, above what was held before it "
-        "started (its output included). Primary method: `tracemalloc` (numpy and pandas report every "
-        "array buffer to it). Cross-check: a fresh process builds the data, returns freed heap to the "
-        "system (`malloc_trim`), resets its peak resident set (`/proc/self/clear_refs`), runs the "
-        "function once and reports the rise of `VmHWM`; it counts pages actually touched, so it can "
-        "read lower than tracemalloc for zero-filled tables that are only partly written.",
+        ("Peak = the most memory held at once while the function runs, above what was held before it "
+         "started (its output included). Primary method: `tracemalloc` (numpy and pandas report every "
+         "array buffer to it). Cross-check: a fresh process builds the data, returns freed heap to the "
+         "system (`malloc_trim`), resets its peak resident set (`/proc/self/clear_refs`), runs the "
+         "function once and reports the rise of `VmHWM`; it counts pages actually touched, so it can "
+         "read lower than tracemalloc for zero-filled tables that are only partly written."),
         "",
         "| data | function | input | peak (tracemalloc) | peak / input | peak (RSS, fresh process) | peak / input |",
         "|---|---|---:|---:|---:|---:|---:|",

@@ -13,7 +13,7 @@ import pandas as pd
 
 from .errors import RetentionDataError
 
-__all__ = ["simulate_transactions", "SIMULATION_DEFAULTS"]
+__all__ = ["SIMULATION_DEFAULTS", "simulate_transactions"]
 
 #: Default parameters of :func:`simulate_transactions` (time unit: weeks). With
 #: acquisitions spread over three years they give about 10 transactions per customer.
