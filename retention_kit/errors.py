@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["RetentionDataError"]
+__all__ = ["RetentionDataError", "ConvergenceError"]
 
 
 class RetentionDataError(ValueError):
@@ -16,6 +16,42 @@ class RetentionDataError(ValueError):
     The message names the parameter, the column, a few offending values with their
     row numbers, and what to do about it. It is a ``ValueError``, so code that
     already catches ``ValueError`` keeps working.
+
+    Besides the message, the error carries structured fields that programs (the
+    ``retention-kit`` command among them) use instead of reading the text:
+
+    - ``parameter``: the name of the function or loader parameter that settles the
+      problem (``"decimal"``, ``"customer_col"``, ``"active_days"``), or ``None``;
+    - ``column``: the data column at fault, or ``None``;
+    - ``options``: the accepted values of ``parameter`` when they are a closed set
+      (``("error", "exclude")``), else ``None``.
+
+    Examples
+    --------
+    >>> err = RetentionDataError("refunds='x': expected 'error' or 'exclude'.",
+    ...                          parameter="refunds", options=("error", "exclude"))
+    >>> err.parameter, err.options, str(err)
+    ('refunds', ('error', 'exclude'), "refunds='x': expected 'error' or 'exclude'.")
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        parameter: str | None = None,
+        column: str | None = None,
+        options: Sequence[object] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.parameter = parameter
+        self.column = column
+        self.options = tuple(options) if options is not None else None
+
+
+class ConvergenceError(RetentionDataError):
+    """A model fit that did not converge; the message says what to try.
+
+    ``parameter`` names the option to change (usually ``"penalizer"``).
     """
 
 
