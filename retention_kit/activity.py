@@ -19,6 +19,9 @@ import pandas as pd
 
 from . import _engine
 from .errors import RetentionDataError
+from .inputs import canonical
+from .inputs import observation_end as _read_end
+from .validation import ACTIVE_DAYS, check_param
 
 __all__ = ["Activity", "activity"]
 
@@ -52,51 +55,6 @@ def day(value: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(value).normalize().to_datetime64(), "D").astype(np.int64))
 
 
-def _observation_end(value: object, last_event: pd.Timestamp, first_event: pd.Timestamp) -> pd.Timestamp:
-    if value is None:
-        return pd.Timestamp(last_event).normalize()
-    try:
-        end = pd.Timestamp(value)
-    except (TypeError, ValueError):
-        end = pd.NaT
-    if end is pd.NaT:
-        raise RetentionDataError(
-            f"observation_end={value!r}: expected a date such as '1998-06-30'."
-        ) from None
-    if end.tzinfo is not None:
-        end = end.tz_localize(None)
-    end = end.normalize()
-    if end < pd.Timestamp(first_event).normalize():
-        raise RetentionDataError(
-            f"observation_end={end.date()} is before the first event ({first_event.date()}): "
-            "no period can be observed."
-        )
-    return end
-
-
-def _check_frame(table: object, param: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise RetentionDataError(f"{param}: expected a pandas DataFrame, got {type(table).__name__}.")
-    if len(table) == 0:
-        raise RetentionDataError(f"{param}: the table is empty, so there is nothing to count.")
-    return table
-
-
-def _check_ids(table: pd.DataFrame, param: str) -> None:
-    missing = table["customer_id"].isna().to_numpy()
-    if missing.any():
-        raise RetentionDataError(
-            f"{param}['customer_id']: {int(missing.sum()):,} rows have no customer id (first at "
-            f"row {int(np.flatnonzero(missing)[0])}). Load the export with "
-            "retention_kit.load_transactions / load_subscriptions, which report or exclude them."
-        )
-
-
-def _naive(dates: pd.Series) -> pd.Series:
-    """Drop a time zone, keeping local wall-clock times (the loaders' rule)."""
-    return dates.dt.tz_localize(None) if getattr(dates.dt, "tz", None) is not None else dates
-
-
 def transactions_activity(
     transactions: pd.DataFrame,
     *,
@@ -104,35 +62,16 @@ def transactions_activity(
     observation_end: object = None,
     param: str = "transactions",
 ) -> Activity:
-    """Activity spells of a canonical transaction log under the ``active_days`` rule."""
-    _check_frame(transactions, param)
-    missing = [c for c in _TRANSACTION_COLUMNS if c not in transactions.columns]
-    if missing:
-        raise RetentionDataError(
-            f"{param}: missing canonical column(s) {missing}; got {list(transactions.columns)}. "
-            "Load the export with retention_kit.load_transactions(...), which maps your column names."
-        )
-    if (
-        isinstance(active_days, bool)
-        or not isinstance(active_days, (int, np.integer))
-        or active_days < 1
-    ):
-        raise RetentionDataError(
-            f"active_days={active_days!r}: expected a whole number of days >= 1, for example "
-            "365 for 'bought within the last year'."
-        )
+    """Activity spells of a canonical transaction log under the ``active_days`` rule.
+
+    ``active_days`` is checked against :data:`retention_kit.validation.ACTIVE_DAYS`, the
+    declaration every public function with an activity rule shares.
+    """
+    transactions = canonical(transactions, kind="transactions", param=param)
+    check_param("active_days", active_days, ACTIVE_DAYS)
     dates = transactions["date"]
-    if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
-        raise RetentionDataError(
-            f"{param}['date'] is not a datetime column; load the export with "
-            "retention_kit.load_transactions(...)."
-        )
-    if dates.isna().any():
-        raise RetentionDataError(f"{param}['date']: {int(dates.isna().sum()):,} purchases have no date.")
-    _check_ids(transactions, param)
-    dates = _naive(dates)
     first_event = dates.min()
-    end = _observation_end(observation_end, dates.max(), first_event)
+    end = _read_end(observation_end, first=first_event, last=dates.max())
     days = _engine.day_numbers(dates)
     rows = np.flatnonzero(days <= day(end))  # purchases after the observation end are ignored
     codes, ids = _engine.customer_codes(transactions["customer_id"].to_numpy()[rows])
@@ -162,35 +101,11 @@ def subscriptions_activity(
     param: str = "subscriptions",
 ) -> Activity:
     """Activity spells of a canonical subscription table (active while a spell is live)."""
-    _check_frame(subscriptions, param)
-    missing = [c for c in _SUBSCRIPTION_COLUMNS if c not in subscriptions.columns]
-    if missing:
-        raise RetentionDataError(
-            f"{param}: missing canonical column(s) {missing}; got {list(subscriptions.columns)}. "
-            "Load the export with retention_kit.load_subscriptions(...)."
-        )
-    for col in ("start_date", "end_date"):
-        if not pd.api.types.is_datetime64_any_dtype(subscriptions[col].dtype):
-            raise RetentionDataError(
-                f"{param}[{col!r}] is not a datetime column; load the export with "
-                "retention_kit.load_subscriptions(...)."
-            )
-    _check_ids(subscriptions, param)
-    starts, ends = _naive(subscriptions["start_date"]), _naive(subscriptions["end_date"])
-    backwards = (ends < starts).to_numpy()
-    if backwards.any():
-        raise RetentionDataError(
-            f"{param}: {int(backwards.sum()):,} spells end before they start (first at row "
-            f"{int(np.flatnonzero(backwards)[0])}). Load the table with "
-            "retention_kit.load_subscriptions(...), which checks the spells."
-        )
-    if starts.isna().any():
-        raise RetentionDataError(
-            f"{param}['start_date']: {int(starts.isna().sum()):,} spells have no start date."
-        )
+    subscriptions = canonical(subscriptions, kind="subscriptions", param=param)
+    starts, ends = subscriptions["start_date"], subscriptions["end_date"]
     first_event = starts.min()
     last_event = max(starts.max(), ends.max()) if ends.notna().any() else starts.max()
-    end = _observation_end(observation_end, last_event, first_event)
+    end = _read_end(observation_end, first=first_event, last=last_event)
     s_days = _engine.day_numbers(starts)
     rows = np.flatnonzero(s_days <= day(end))  # spells starting after the observation are ignored
     s_days = s_days[rows]

@@ -23,8 +23,9 @@ import pandas as pd
 
 from . import _engine
 from ._compat import import_lifetimes
-from .activity import _observation_end
 from .errors import RetentionDataError
+from .inputs import canonical
+from .inputs import observation_end as _read_end
 
 __all__ = [
     "rfm_summary",
@@ -48,24 +49,7 @@ AVERAGE_MONTH_DAYS = 365.25 / 12
 
 
 def _check_transactions(transactions: object) -> pd.DataFrame:
-    if not isinstance(transactions, pd.DataFrame):
-        raise RetentionDataError(
-            f"transactions: expected a pandas DataFrame, got {type(transactions).__name__}."
-        )
-    missing = [c for c in ("customer_id", "date") if c not in transactions.columns]
-    if missing:
-        raise RetentionDataError(
-            f"transactions: missing canonical column(s) {missing}; got {list(transactions.columns)}. "
-            "Load the export with retention_kit.load_transactions(...)."
-        )
-    if len(transactions) == 0:
-        raise RetentionDataError("transactions: the table is empty.")
-    if transactions["customer_id"].isna().any() or transactions["date"].isna().any():
-        raise RetentionDataError(
-            "transactions: rows without a customer id or a date; load the export with "
-            "retention_kit.load_transactions(...), which reports or excludes them."
-        )
-    return transactions
+    return canonical(transactions, kind="transactions")
 
 
 def _periods(days: np.ndarray, freq: str) -> np.ndarray:
@@ -147,7 +131,7 @@ def rfm_summary(
     >>> s.loc["0001"].round(3).tolist()
     [2.0, 30.429, 38.857, 22.345]
     """
-    _check_transactions(transactions)
+    transactions = _check_transactions(transactions)
     if freq not in _UNIT_DAYS:
         raise RetentionDataError(f"freq={freq!r}: expected 'D', 'W' or 'M'.")
     multiplier = _check_multiplier(freq_multiplier)
@@ -157,7 +141,7 @@ def rfm_summary(
             "each customer, is measured up to it."
         )
     dates = transactions["date"]
-    end = _observation_end(observation_end, dates.max(), dates.min())
+    end = _read_end(observation_end, first=dates.min(), last=dates.max())
     days = _engine.day_numbers(dates)
     end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
     keep = days <= end_day
@@ -229,10 +213,10 @@ def calibration_holdout(
     >>> ch.loc["0001", ["frequency_cal", "frequency_holdout"]].tolist()
     [2.0, 1.0]
     """
-    _check_transactions(transactions)
+    transactions = _check_transactions(transactions)
     dates = transactions["date"]
-    cal_end = _observation_end(calibration_end, dates.max(), dates.min())
-    obs_end = _observation_end(observation_end, dates.max(), dates.min())
+    cal_end = _read_end(calibration_end, first=dates.min(), last=dates.max(), param="calibration_end")
+    obs_end = _read_end(observation_end, first=dates.min(), last=dates.max())
     if obs_end <= cal_end:
         raise RetentionDataError(
             f"observation_end={obs_end.date()} must be after calibration_end={cal_end.date()}."
@@ -738,7 +722,7 @@ def cumulative_repeat_transactions(
     >>> len(track), int(track["actual"].iloc[-1])
     (78, 4339)
     """
-    _check_transactions(transactions)
+    transactions = _check_transactions(transactions)
     t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     days = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
                          "day": transactions["date"].dt.normalize().to_numpy()}).drop_duplicates()
@@ -784,7 +768,7 @@ def p_alive_history(
     >>> float(h["p_alive"].iloc[0])
     1.0
     """
-    _check_transactions(transactions)
+    transactions = _check_transactions(transactions)
     own = transactions[transactions["customer_id"] == customer_id]
     if own.empty:
         raise RetentionDataError(f"customer_id={customer_id!r}: no purchases of this customer.")
@@ -857,13 +841,13 @@ def rfm_segments(
     >>> int(seg["segment"].isna().sum()), seg["r"].between(1, 5).all()
     (0, np.True_)
     """
-    _check_transactions(transactions)
+    transactions = _check_transactions(transactions)
     if "amount" not in transactions.columns:
         raise RetentionDataError("transactions: RFM needs an 'amount' column (load with amount_col=...).")
     if not isinstance(bins, (int, np.integer)) or bins < 2:
         raise RetentionDataError(f"bins={bins!r}: expected a whole number >= 2.")
     dates = transactions["date"]
-    end = _observation_end(observation_end, dates.max(), dates.min())
+    end = _read_end(observation_end, first=dates.min(), last=dates.max())
     kept = transactions[dates <= end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)]
     grouped = kept.assign(day=kept["date"].dt.normalize()).groupby("customer_id")
     table = pd.DataFrame({

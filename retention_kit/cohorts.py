@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 
 from . import _engine
-from .activity import _observation_end
 from .errors import RetentionDataError
+from .inputs import canonical
+from .inputs import observation_end as _read_end
 from .periods import complete_periods
 
 __all__ = [
@@ -22,35 +23,12 @@ __all__ = [
 SUMMARY_ROW = "weighted average"
 
 
-def _log(table: object, param: str, id_col: str, loader: str) -> pd.DataFrame:
-    if not isinstance(table, pd.DataFrame):
-        raise RetentionDataError(f"{param}: expected a pandas DataFrame, got {type(table).__name__}.")
-    missing = [c for c in (id_col, "date") if c not in table.columns]
-    if missing:
-        raise RetentionDataError(
-            f"{param}: missing canonical column(s) {missing}; got {list(table.columns)}. "
-            f"Load the export with retention_kit.{loader}(...)."
-        )
-    if len(table) == 0:
-        raise RetentionDataError(f"{param}: the table is empty.")
-    if not pd.api.types.is_datetime64_any_dtype(table["date"].dtype):
-        raise RetentionDataError(f"{param}['date'] is not a datetime column; use retention_kit.{loader}(...).")
-    if table["date"].isna().any() or table[id_col].isna().any():
-        raise RetentionDataError(
-            f"{param}: rows without a date or an id; use retention_kit.{loader}(...), which "
-            "reports or excludes them."
-        )
-    return table
-
-
 def _placed(
     table: pd.DataFrame, id_col: str, freq: str, observation_end: object, week_start: str
 ) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Timestamp]:
     """Codes, period index and row positions of the rows inside complete periods."""
     dates = table["date"]
-    if getattr(dates.dt, "tz", None) is not None:
-        dates = dates.dt.tz_localize(None)
-    end = _observation_end(observation_end, dates.max(), dates.min())
+    end = _read_end(observation_end, first=dates.min(), last=dates.max())
     periods, bounds = complete_periods(dates.min(), end, freq, week_start=week_start)
     days = _engine.day_numbers(dates)
     k = _engine.period_index(days, bounds)
@@ -145,7 +123,7 @@ def cohort_table(
     2024-02     1  100.0  100.0   NaN
     2024-03     1  100.0    NaN   NaN
     """
-    _log(transactions, "transactions", "customer_id", "load_transactions")
+    transactions = canonical(transactions, kind="transactions")
     if kind not in ("on", "on_or_after"):
         raise RetentionDataError(f"kind={kind!r}: expected 'on' or 'on_or_after' (or pass brackets=).")
     if values not in ("customers", "revenue"):
@@ -226,11 +204,11 @@ def _revenue_brackets(cells: dict[str, np.ndarray], spans: list[tuple[int, int]]
 
 
 def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple[pd.DataFrame, pd.Timestamp]:
-    _log(transactions, "transactions", "customer_id", "load_transactions")
+    transactions = canonical(transactions, kind="transactions")
     dates = transactions["date"]
     if getattr(dates.dt, "tz", None) is not None:
         dates = dates.dt.tz_localize(None)
-    end = _observation_end(observation_end, dates.max(), dates.min())
+    end = _read_end(observation_end, first=dates.min(), last=dates.max())
     days = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
                          "day": dates.dt.normalize().to_numpy()})
     days = days[days["day"] <= end].drop_duplicates()
@@ -401,7 +379,7 @@ def returning_visitor_rate(
     0  2024-01         2    2          0
     1  2024-02         3    1          2
     """
-    _log(sessions, "sessions", "visitor_id", "load_sessions")
+    sessions = canonical(sessions, kind="sessions")
     periods, codes, k, _, ids, _ = _placed(sessions, "visitor_id", freq, observation_end, week_start)
     counts = _engine.first_seen_counts(codes, k, len(ids), len(periods))
     out = pd.DataFrame({"period": periods, "visitors": counts["seen"], "new": counts["new"]})

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .errors import RetentionDataError
+from .inputs import require_columns
 
 __all__ = [
     "plot_crr",
@@ -28,15 +29,6 @@ __all__ = [
 
 def _labels(periods: pd.Series) -> list[str]:
     return [str(p) for p in periods]
-
-
-def _check(table: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise RetentionDataError(
-            f"table: missing column(s) {missing}; pass the output of customer_counts() "
-            "or subscription_counts()."
-        )
 
 
 def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -68,7 +60,7 @@ def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     >>> ax.get_ylabel()
     'percent of customers at the start'
     """
-    _check(table, ["period", "crr", "start_retention"])
+    require_columns(table, ["period", "crr", "start_retention"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
@@ -100,7 +92,7 @@ def plot_customer_flows(
     >>> [p.get_label() for p in ax.containers]
     ['retained', 'reactivated', 'new', 'lost']
     """
-    _check(table, ["period", "retained", "reactivated", "new", "lost"])
+    require_columns(table, ["period", "retained", "reactivated", "new", "lost"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
@@ -141,7 +133,7 @@ def plot_churn_methods(
     from .churn import CHURN_METHODS
 
     methods = list(CHURN_METHODS) if methods is None else methods
-    _check(table, ["period", *methods])
+    require_columns(table, ["period", *methods])
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
     x = np.arange(len(table))
@@ -171,7 +163,7 @@ def plot_mrr_movements(
     >>> [c.get_label() for c in ax.containers]
     ['new', 'expansion', 'reactivation', 'contraction', 'churned']
     """
-    _check(movements, ["period", "new", "expansion", "reactivation", "contraction", "churned"])
+    require_columns(movements, ["period", "new", "expansion", "reactivation", "contraction", "churned"])
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
     x = np.arange(len(movements))
@@ -247,7 +239,7 @@ def plot_survival(
     >>> ax.get_ylabel()
     'share still subscribed'
     """
-    _check(curves, ["group", "time", "survival", "ci_lower", "ci_upper"])
+    require_columns(curves, ["group", "time", "survival", "ci_lower", "ci_upper"])
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5))
     for name, curve in curves.groupby("group", sort=False):
@@ -279,7 +271,7 @@ def plot_cohort_heatmap(
     >>> ax.get_xlabel()
     'periods since first purchase'
     """
-    _check(table, ["size"])
+    require_columns(table, ["size"])
     cells = table.drop(columns="size")
     values = cells.to_numpy(dtype=float)
     if ax is None:
@@ -317,7 +309,7 @@ def plot_retention_curves(
     >>> ax.get_lines()[-1].get_label()
     'weighted average'
     """
-    _check(table, ["size"])
+    require_columns(table, ["size"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
     cells = table.drop(columns="size")
@@ -352,7 +344,7 @@ def plot_holdout_comparison(table: pd.DataFrame, *, ax: Axes | None = None, titl
     >>> [line.get_label() for line in ax.get_lines()]
     ['actual', 'predicted']
     """
-    _check(table, ["frequency_cal", "actual", "predicted"])
+    require_columns(table, ["frequency_cal", "actual", "predicted"])
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4))
     x = np.arange(len(table))
@@ -381,7 +373,7 @@ def plot_tracking(
     >>> ax.get_xlabel()
     'week'
     """
-    _check(track, ["step", "actual", "expected"])
+    require_columns(track, ["step", "actual", "expected"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     ax.plot(track["step"], track["actual"], label="actual", color="black")
@@ -440,7 +432,7 @@ def plot_p_alive_history(history: pd.DataFrame, *, ax: Axes | None = None, title
     >>> bool(ax.get_ylim()[1] >= 1)
     True
     """
-    _check(history, ["date", "p_alive", "purchase"])
+    require_columns(history, ["date", "p_alive", "purchase"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 3.5))
     ax.plot(history["date"], history["p_alive"], label="P(alive)")
