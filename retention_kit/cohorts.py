@@ -9,6 +9,17 @@ import pandas as pd
 
 from . import _engine
 from .errors import RetentionDataError
+from .validation import (
+    OBSERVATION_END,
+    Brackets,
+    Flag,
+    Freq,
+    Integer,
+    Options,
+    Table,
+    Weekday,
+    validate_params,
+)
 from .inputs import canonical
 from .inputs import observation_end as _read_end
 from .periods import complete_periods
@@ -38,6 +49,17 @@ def _placed(
     return periods, codes, k[rows], rows, ids, end
 
 
+@validate_params(
+    transactions=Table(),
+    freq=Freq(),
+    kind=Options("on", "on_or_after", text="'on' or 'on_or_after' (or pass brackets=)"),
+    values=Options("customers", "revenue"),
+    normalize=Flag(),
+    brackets=[Brackets(), None],
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+    summary=Flag(),
+)
 def cohort_table(
     transactions: pd.DataFrame,
     *,
@@ -124,10 +146,6 @@ def cohort_table(
     2024-03     1  100.0    NaN   NaN
     """
     transactions = canonical(transactions, kind="transactions")
-    if kind not in ("on", "on_or_after"):
-        raise RetentionDataError(f"kind={kind!r}: expected 'on' or 'on_or_after' (or pass brackets=).")
-    if values not in ("customers", "revenue"):
-        raise RetentionDataError(f"values={values!r}: expected 'customers' or 'revenue'.")
     if values == "revenue":
         if "amount" not in transactions.columns:
             raise RetentionDataError(
@@ -184,18 +202,7 @@ def cohort_table(
 def _brackets(brackets: Sequence[tuple[int, int]] | None) -> list[tuple[int, int]] | None:
     if brackets is None:
         return None
-    spans = []
-    for item in brackets:
-        try:
-            lo, hi = (int(v) for v in item)
-        except (TypeError, ValueError):
-            raise RetentionDataError(f"brackets: expected (first, last) pairs of offsets, got {item!r}.") from None
-        if lo < 0 or hi < lo:
-            raise RetentionDataError(f"brackets: ({lo}, {hi}) is not a range of offsets 0 <= first <= last.")
-        spans.append((lo, hi))
-    if not spans:
-        raise RetentionDataError("brackets: give at least one (first, last) range.")
-    return spans
+    return [(int(lo), int(hi)) for lo, hi in brackets]  # checked by validation.Brackets
 
 
 def _revenue_brackets(cells: dict[str, np.ndarray], spans: list[tuple[int, int]]) -> np.ndarray:
@@ -221,6 +228,13 @@ def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple
     return firsts, end
 
 
+@validate_params(
+    transactions=Table(),
+    within_days=[Integer(low=1, unit="days"), None],
+    freq=[Freq(), None],
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+)
 def repeat_purchase_rate(
     transactions: pd.DataFrame,
     *,
@@ -281,10 +295,6 @@ def repeat_purchase_rate(
        eligible  not_eligible  repeaters  repeat_rate
     0         3             1          1    33.333333
     """
-    if within_days is not None and (
-        isinstance(within_days, bool) or not isinstance(within_days, (int, np.integer)) or within_days < 1
-    ):
-        raise RetentionDataError(f"within_days={within_days!r}: expected a whole number of days >= 1.")
     firsts, end = _purchase_days(transactions, observation_end)
     gap = (firsts["second"] - firsts["first"]).dt.days
     if within_days is None:
@@ -314,6 +324,10 @@ def repeat_purchase_rate(
     return out
 
 
+@validate_params(
+    transactions=Table(),
+    observation_end=OBSERVATION_END,
+)
 def time_to_second_purchase(
     transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp | None = None
 ) -> pd.Series:
@@ -337,6 +351,12 @@ def time_to_second_purchase(
     return gap
 
 
+@validate_params(
+    sessions=Table(),
+    freq=Freq(),
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+)
 def returning_visitor_rate(
     sessions: pd.DataFrame,
     *,

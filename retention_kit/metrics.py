@@ -6,21 +6,18 @@ import math
 import numbers
 
 from .errors import RetentionDataError
+from .validation import Number, validate_params
+
+COUNT = Number(low=0, what="a customer count", text="a customer count, a finite number that cannot be negative")
 
 __all__ = ["crr"]
 
 
-def _count(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise RetentionDataError(f"{name}={value!r}: expected a customer count (a number).")
-    value = float(value)
-    if math.isnan(value) or math.isinf(value):
-        raise RetentionDataError(f"{name}={value!r}: expected a finite customer count.")
-    if value < 0:
-        raise RetentionDataError(f"{name}={value:g}: a customer count cannot be negative.")
-    return value
-
-
+@validate_params(
+    start=COUNT,
+    end=COUNT,
+    new=COUNT,
+)
 def crr(start: float, end: float, new: float) -> float:
     """Customer retention rate of one period, in percent.
 
@@ -73,9 +70,7 @@ def crr(start: float, end: float, new: float) -> float:
     >>> crr(20, 24, 5)
     95.0
     """
-    s = _count("start", start)
-    e = _count("end", end)
-    n = _count("new", new)
+    s, e, n = float(start), float(end), float(new)
     if s == 0:
         raise RetentionDataError(
             "start=0: with no customers at the start of the period there is nobody to retain, "

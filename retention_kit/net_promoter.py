@@ -29,6 +29,26 @@ from matplotlib.patches import Patch
 from scipy.stats import norm
 
 from .errors import RetentionDataError, describe_rows
+from .validation import (
+    Anything,
+    DateLike,
+    Freq,
+    Instance,
+    Integer,
+    Number,
+    Options,
+    Table,
+    Text,
+    Texts,
+    validate_params,
+)
+
+ERROR_OR_EXCLUDE = Options("error", "exclude")
+CONFIDENCE = Number(low=0, high=1, closed="neither",
+                    text="a level strictly between 0 and 1, such as 0.95 for a 95 % interval")
+#: answers are checked by ``_parse`` itself, which says why a collection cannot be read
+SCORES = Anything(what="a list, array or Series of answers")
+SHARE = Number(low=0, high=1, text="a share between 0 and 1 (0.3 for 30 %)")
 from .periods import period_freq
 
 __all__ = [
@@ -70,6 +90,12 @@ _TABLE_VALUES = ("n", "promoters", "passives", "detractors", "nps", "se", "low",
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    values=SCORES,
+    invalid=ERROR_OR_EXCLUDE,
+    where=[Texts(what="location labels"), None],
+    param=Text(what="a parameter name"),
+)
 def parse_scores(
     values: Sequence[object] | pd.Series | np.ndarray,
     *,
@@ -152,8 +178,6 @@ def parse_scores(
     ...
     retention_kit.errors.RetentionDataError: scores: 1 of 3 values are not NPS scores (whole numbers from 0 to 10): 1 not a whole number (row 1: 7.5). ...
     """
-    if invalid not in ("error", "exclude"):
-        raise RetentionDataError(f"invalid={invalid!r}: expected 'error' or 'exclude'.")
     fix = (
         "Correct them in the export, or pass invalid='exclude' to leave them out "
         "(they are counted by reason in the result)."
@@ -286,6 +310,9 @@ def _groups(scores: pd.Series) -> tuple[int, int, int]:
     return promoters, len(values) - promoters - detractors, detractors
 
 
+@validate_params(
+    scores=SCORES,
+)
 def nps(scores: Sequence[object] | pd.Series | np.ndarray) -> float:
     """Net Promoter Score of a set of 0-10 responses, in points (-100 to 100).
 
@@ -332,29 +359,8 @@ def nps(scores: Sequence[object] | pd.Series | np.ndarray) -> float:
     return float(100.0 * (promoters - detractors) / len(parsed))
 
 
-def _check_confidence(confidence: object) -> float:
-    if (
-        isinstance(confidence, bool)
-        or not isinstance(confidence, numbers.Real)
-        or not 0 < float(confidence) < 1
-    ):
-        raise RetentionDataError(
-            f"confidence={confidence!r}: expected a level strictly between 0 and 1, "
-            "such as 0.95 for a 95 % interval."
-        )
-    return float(confidence)
-
-
 def _z(confidence: float) -> float:
     return float(norm.ppf(0.5 + confidence / 2))
-
-
-def _check_method(method: object, allowed: Sequence[str]) -> str:
-    if method not in allowed:
-        raise RetentionDataError(
-            f"method={method!r}: expected one of {', '.join(repr(m) for m in allowed)}."
-        )
-    return str(method)
 
 
 def _moments(promoters: float, detractors: float, n: float) -> tuple[float, float]:
@@ -402,19 +408,14 @@ def _interval(
     return {"se": float(se), "low": float(low), "high": float(high), "centre": float(100.0 * centre)}
 
 
-def _check_boot(n_boot: object, seed: object) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, numbers.Integral) or n_boot < 100:
-        raise RetentionDataError(
-            f"n_boot={n_boot!r}: expected a whole number of resamples, at least 100 "
-            "(the default 10,000 gives stable percentile bounds)."
-        )
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
-        raise RetentionDataError(
-            f"seed={seed!r}: expected a whole number (reproducible resamples) or None "
-            "(different resamples on every call)."
-        )
-
-
+@validate_params(
+    scores=SCORES,
+    confidence=CONFIDENCE,
+    method=Options(*NPS_METHODS, text="one of 'adjusted_wald', 'wald', 'bootstrap'"),
+    invalid=ERROR_OR_EXCLUDE,
+    n_boot=Integer(low=100, text="a whole number of resamples, at least 100 (the default 10,000 gives stable percentile bounds)"),
+    seed=[Integer(text="a whole number (reproducible resamples) or None (different resamples on every call)"), None],
+)
 def nps_summary(
     scores: Sequence[object] | pd.Series | np.ndarray,
     *,
@@ -523,11 +524,7 @@ def nps_summary(
     >>> nps_summary([10, 9, "n/a", 3, 12], invalid="exclude")["excluded"]
     {'not a number': 1, 'outside 0-10': 1}
     """
-    confidence = _check_confidence(confidence)
-    method = _check_method(method, NPS_METHODS)
-    _check_boot(n_boot, seed)
-    if invalid not in ("error", "exclude"):
-        raise RetentionDataError(f"invalid={invalid!r}: expected 'error' or 'exclude'.")
+    confidence = float(confidence)
     fix = (
         "Correct them, or pass invalid='exclude' to leave them out (they are reported in "
         "the summary's 'excluded')."
@@ -562,6 +559,12 @@ def nps_summary(
     }
 
 
+@validate_params(
+    a=SCORES,
+    b=SCORES,
+    method=Options("adjusted_wald", "wald", text="one of 'adjusted_wald', 'wald'"),
+    confidence=CONFIDENCE,
+)
 def compare_nps(
     a: Sequence[object] | pd.Series | np.ndarray,
     b: Sequence[object] | pd.Series | np.ndarray,
@@ -624,8 +627,7 @@ def compare_nps(
     >>> print(f"{r['difference']:.1f} se {r['se']:.2f} z {r['z']:.3f} p {r['p_value']:.3f}")
     15.0 se 10.76 z 1.394 p 0.163
     """
-    confidence = _check_confidence(confidence)
-    method = _check_method(method, ("adjusted_wald", "wald"))
+    confidence = float(confidence)
     sides = {}
     for param, values in (("a", a), ("b", b)):
         parsed, _ = _parse(values, invalid="error", where=None, param=param, fix=_FIX_PARSE)
@@ -666,6 +668,12 @@ def compare_nps(
     }
 
 
+@validate_params(
+    margin=Number(low=0, closed="neither", text="a positive number of NPS points, such as 5 for +/- 5 points"),
+    confidence=CONFIDENCE,
+    promoter_share=[SHARE, None],
+    detractor_share=[SHARE, None],
+)
 def nps_sample_size(
     margin: float,
     *,
@@ -714,17 +722,7 @@ def nps_sample_size(
     >>> nps_sample_size(5, promoter_share=0.5, detractor_share=0.2)
     938
     """
-    if (
-        isinstance(margin, bool)
-        or not isinstance(margin, numbers.Real)
-        or not math.isfinite(float(margin))
-        or margin <= 0
-    ):
-        raise RetentionDataError(
-            f"margin={margin!r}: expected a positive number of NPS points, such as 5 for "
-            "+/- 5 points."
-        )
-    confidence = _check_confidence(confidence)
+    confidence = float(confidence)
     if (promoter_share is None) != (detractor_share is None):
         raise RetentionDataError(
             f"promoter_share={promoter_share!r}, detractor_share={detractor_share!r}: give both "
@@ -733,15 +731,6 @@ def nps_sample_size(
     if promoter_share is None:
         variance = 1.0
     else:
-        for name, share in (("promoter_share", promoter_share), ("detractor_share", detractor_share)):
-            if (
-                isinstance(share, bool)
-                or not isinstance(share, numbers.Real)
-                or not 0 <= float(share) <= 1
-            ):
-                raise RetentionDataError(
-                    f"{name}={share!r}: expected a share between 0 and 1 (0.3 for 30 %)."
-                )
         p, d = float(promoter_share), float(detractor_share)
         if p + d > 1 + 1e-12:
             raise RetentionDataError(
@@ -765,6 +754,16 @@ def nps_sample_size(
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    df=Table(what="a pandas DataFrame with one row per response"),
+    score_col=Text(what="a column name"),
+    by=[Text(what="a column name"), Texts(what="group columns"), None],
+    freq=[Freq(), None],
+    date_col=Text(what="a column name"),
+    confidence=CONFIDENCE,
+    method=Options(*NPS_METHODS, text="one of 'adjusted_wald', 'wald', 'bootstrap'"),
+    min_responses=Integer(low=1, text="a whole number of at least 1"),
+)
 def nps_table(
     df: pd.DataFrame,
     *,
@@ -841,12 +840,7 @@ def nps_table(
         raise RetentionDataError(
             f"df: expected a pandas DataFrame with one row per response, got {type(df).__name__}."
         )
-    confidence = _check_confidence(confidence)
-    method = _check_method(method, NPS_METHODS)
-    if isinstance(min_responses, bool) or not isinstance(min_responses, numbers.Integral) or min_responses < 1:
-        raise RetentionDataError(
-            f"min_responses={min_responses!r}: expected a whole number of at least 1."
-        )
+    confidence = float(confidence)
     if by is None:
         keys: list[str] = []
     elif isinstance(by, str):
@@ -961,6 +955,10 @@ def nps_table(
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    scores=SCORES,
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+)
 def plot_score_distribution(
     scores: Sequence[object] | pd.Series | np.ndarray,
     *,
@@ -1018,6 +1016,11 @@ def plot_score_distribution(
     return ax
 
 
+@validate_params(
+    table=Table(),
+    x=Text(what="a column name"),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+)
 def plot_nps_table(table: pd.DataFrame, *, x: str, ax: Axes | None = None) -> Axes:
     """NPS per row of an :func:`nps_table` result, with interval error bars.
 
@@ -1108,6 +1111,9 @@ def plot_nps_table(table: pd.DataFrame, *, x: str, ax: Axes | None = None) -> Ax
     return ax
 
 
+@validate_params(
+    scores=SCORES,
+)
 def nps_group(scores: Sequence[int] | pd.Series | np.ndarray) -> pd.Series:
     """The NPS group of each score: ``"detractor"`` (0-6), ``"passive"`` (7-8) or ``"promoter"`` (9-10).
 
@@ -1121,6 +1127,12 @@ def nps_group(scores: Sequence[int] | pd.Series | np.ndarray) -> pd.Series:
     return pd.Series(labels, index=parsed.index, name="group")
 
 
+@validate_params(
+    survey=Table(),
+    subscriptions=Table(),
+    months=Integer(low=1, unit="months"),
+    observation_end=DateLike(),
+)
 def churn_by_nps_group(
     survey: pd.DataFrame,
     subscriptions: pd.DataFrame,

@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from .errors import RetentionDataError
+from .validation import Fitted, Instance, Integer, Number, Table, Text, Texts, Values, validate_params
 from .inputs import require_columns
 
 __all__ = [
@@ -31,6 +32,11 @@ def _labels(periods: pd.Series) -> list[str]:
     return [str(p) for p in periods]
 
 
+@validate_params(
+    table=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Line chart of CRR and of the retention of the starting customers, per period.
 
@@ -76,6 +82,11 @@ def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     return ax
 
 
+@validate_params(
+    table=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_customer_flows(
     table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
@@ -113,6 +124,12 @@ def plot_customer_flows(
     return ax
 
 
+@validate_params(
+    table=Table(),
+    methods=[Texts(what="churn method names"), None],
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_churn_methods(
     table: pd.DataFrame,
     *,
@@ -150,6 +167,11 @@ def plot_churn_methods(
     return ax
 
 
+@validate_params(
+    movements=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_mrr_movements(
     movements: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
@@ -189,6 +211,20 @@ def plot_mrr_movements(
     return ax
 
 
+def _example_sbg() -> object:
+    from .survival import SBGFit
+
+    return SBGFit(alpha=1.0, beta=1.0, log_likelihood=0.0, alive=(10, 5))
+
+
+@validate_params(
+    fit=Instance("retention_kit.survival:SBGFit", what="a fitted sBG model from fit_sbg",
+                 example=lambda: _example_sbg()),
+    horizon=Integer(low=1, unit="periods"),
+    observed=[Values(what="a list of survivor counts"), None],
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_sbg(
     fit: object,
     *,
@@ -226,6 +262,12 @@ def plot_sbg(
     return ax
 
 
+@validate_params(
+    curves=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+    unit=Text(what="a unit name"),
+)
 def plot_survival(
     curves: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, unit: str = "months"
 ) -> Axes:
@@ -255,6 +297,12 @@ def plot_survival(
     return ax
 
 
+@validate_params(
+    table=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+    fmt=[Text(what="a format such as '.0f'"), None],
+)
 def plot_cohort_heatmap(
     table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None, fmt: str | None = None
 ) -> Axes:
@@ -296,6 +344,11 @@ def plot_cohort_heatmap(
     return ax
 
 
+@validate_params(
+    table=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_retention_curves(
     table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None
 ) -> Axes:
@@ -332,6 +385,11 @@ def plot_retention_curves(
     return ax
 
 
+@validate_params(
+    table=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_holdout_comparison(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """Mean actual and predicted holdout purchases by calibration frequency.
 
@@ -359,6 +417,12 @@ def plot_holdout_comparison(table: pd.DataFrame, *, ax: Axes | None = None, titl
     return ax
 
 
+@validate_params(
+    track=Table(),
+    calibration_end_step=[Number(what="a step"), None],
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_tracking(
     track: pd.DataFrame, *, calibration_end_step: float | None = None, ax: Axes | None = None,
     title: str | None = None,
@@ -388,6 +452,14 @@ def plot_tracking(
     return ax
 
 
+@validate_params(
+    model=Fitted(),
+    max_frequency=Integer(low=1),
+    max_recency=Number(low=0, closed="neither", what="a positive number"),
+    T=[Number(low=0, closed="neither", what="a positive number"), None],
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_p_alive_matrix(
     model: object, *, max_frequency: int, max_recency: float, T: float | None = None,
     ax: Axes | None = None, title: str | None = None,
@@ -420,6 +492,11 @@ def plot_p_alive_matrix(
     return ax
 
 
+@validate_params(
+    history=Table(),
+    ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
+    title=[Text(what="a title"), None],
+)
 def plot_p_alive_history(history: pd.DataFrame, *, ax: Axes | None = None, title: str | None = None) -> Axes:
     """A customer's P(alive) day by day, with their purchases marked.
 

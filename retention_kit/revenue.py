@@ -7,6 +7,7 @@ import pandas as pd
 
 from .activity import Activity, day, subscriptions_activity
 from .errors import RetentionDataError
+from .validation import OBSERVATION_END, DateLike, Freq, Integer, Table, validate_params
 from .periods import complete_periods
 
 __all__ = ["mrr_movements", "revenue_retention", "revenue_retention_table"]
@@ -41,6 +42,11 @@ def _mrr_at(act: Activity, mrr: np.ndarray, snapshots: np.ndarray) -> np.ndarray
     return out
 
 
+@validate_params(
+    subscriptions=Table(),
+    freq=Freq(),
+    observation_end=OBSERVATION_END,
+)
 def mrr_movements(
     subscriptions: pd.DataFrame,
     *,
@@ -132,6 +138,12 @@ def mrr_movements(
     return table
 
 
+@validate_params(
+    subscriptions=Table(),
+    start=DateLike(),
+    end=DateLike(),
+    observation_end=OBSERVATION_END,
+)
 def revenue_retention(
     subscriptions: pd.DataFrame,
     *,
@@ -212,6 +224,12 @@ def revenue_retention(
     }
 
 
+@validate_params(
+    subscriptions=Table(),
+    months=Integer(low=1, unit="months"),
+    every=Integer(low=1, unit="months"),
+    observation_end=OBSERVATION_END,
+)
 def revenue_retention_table(
     subscriptions: pd.DataFrame,
     *,
@@ -237,9 +255,6 @@ def revenue_retention_table(
     >>> [str(d.date()) for d in t["end"]][:2]
     ['2023-07-01', '2024-01-01']
     """
-    for name, value in (("months", months), ("every", every)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise RetentionDataError(f"{name}={value!r}: expected a whole number of months >= 1.")
     act, _ = _mrr_activity(subscriptions, observation_end)
     first = act.first_event.normalize()
     last_end = act.observation_end + pd.Timedelta(days=1)

@@ -12,6 +12,9 @@ import numpy as np
 import pandas as pd
 
 from .errors import RetentionDataError
+from .validation import DateLike, Integer, Number, Options, validate_params
+
+POSITIVE = Number(low=0, closed="neither", what="a positive number", text="a positive number")
 
 __all__ = ["SIMULATION_DEFAULTS", "simulate_transactions"]
 
@@ -30,6 +33,20 @@ SIMULATION_DEFAULTS = {
 _DAY_NS = 86_400 * 10**6  # microseconds per day: dates are datetime64[us], as the loaders give
 
 
+@validate_params(
+    n_customers=Integer(low=1),
+    seed=Integer(low=0),
+    start=DateLike(),
+    end=DateLike(),
+    r=POSITIVE,
+    alpha=POSITIVE,
+    a=POSITIVE,
+    b=POSITIVE,
+    p=POSITIVE,
+    q=POSITIVE,
+    gamma=POSITIVE,
+    id_type=Options("int", "str"),
+)
 def simulate_transactions(
     n_customers: int,
     *,
@@ -120,15 +137,8 @@ def simulate_transactions(
     >>> str(tx["date"].min().date()) >= "2022-01-01", str(tx["date"].max().date()) <= "2024-12-31"
     (True, True)
     """
-    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 1:
-        raise RetentionDataError(f"n_customers={n_customers!r}: expected a whole number >= 1.")
-    for name, value in {"r": r, "alpha": alpha, "a": a, "b": b, "p": p, "q": q, "gamma": gamma}.items():
-        if not (isinstance(value, (int, float, np.integer, np.floating)) and value > 0):
-            raise RetentionDataError(f"{name}={value!r}: expected a positive number.")
     if q <= 1:
         raise RetentionDataError(f"q={q!r}: expected q > 1, so that the mean order value exists.")
-    if id_type not in ("int", "str"):
-        raise RetentionDataError(f"id_type={id_type!r}: expected 'int' or 'str'.")
     t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     if t1 < t0:
         raise RetentionDataError(f"end={t1.date()} is before start={t0.date()}.")

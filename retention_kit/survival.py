@@ -12,6 +12,7 @@ from scipy import optimize, special
 from . import _engine
 from .activity import subscriptions_activity
 from .errors import RetentionDataError
+from .validation import DateLike, Number, Table, Text, Values, validate_params
 
 __all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier", "kaplan_meier_estimate"]
 
@@ -170,6 +171,11 @@ def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
                   alive=tuple(int(c) for c in counts))
 
 
+@validate_params(
+    subscriptions=Table(),
+    observation_end=[DateLike(), None],
+    by=[Text(what="a column name"), None],
+)
 def tenure_table(
     subscriptions: pd.DataFrame,
     *,
@@ -246,6 +252,12 @@ def tenure_table(
     return out
 
 
+@validate_params(
+    durations=Values(what="a list, array or Series of durations"),
+    churned=Values(what="a list, array or Series of churn flags"),
+    confidence=Number(low=0, high=1, closed="neither", what="a level",
+                      text="a level strictly between 0 and 1, such as 0.95 for a 95 % interval"),
+)
 def kaplan_meier_estimate(
     durations: Sequence[float] | np.ndarray,
     churned: Sequence[bool] | np.ndarray,
@@ -334,6 +346,12 @@ def _median(curve: pd.DataFrame) -> float:
     return float(below.iloc[0]) if len(below) else float("inf")
 
 
+@validate_params(
+    subscriptions=Table(),
+    observation_end=[DateLike(), None],
+    by=[Text(what="a column name"), None],
+    unit_days=Number(low=0, closed="neither", what="a number of days"),
+)
 def kaplan_meier(
     subscriptions: pd.DataFrame,
     *,

@@ -89,6 +89,8 @@ class Constraint:
 
     #: a short text override of :meth:`describe`
     text: str | None = None
+    #: whether a message shows the value (``months=0``) or its type (tables, arrays)
+    show_value: bool = True
 
     def accepts(self, value: object) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -427,6 +429,8 @@ class Table(Constraint):
     what each kind of table needs.
     """
 
+    show_value = False
+
     def __init__(self, *, what: str = "a pandas DataFrame", text: str | None = None) -> None:
         self.what, self.text = what, text
 
@@ -446,6 +450,8 @@ class Table(Constraint):
 class Source(Constraint):
     """A loader's input: a file path (``str`` or ``os.PathLike``) or a pandas DataFrame."""
 
+    show_value = False
+
     def accepts(self, value: object) -> bool:
         return isinstance(value, (str, os.PathLike, pd.DataFrame)) and not (isinstance(value, str) and value == "")
 
@@ -464,6 +470,8 @@ class Source(Constraint):
 
 class Values(Constraint):
     """One-dimensional values: a list, tuple, numpy array or pandas Series (not a string)."""
+
+    show_value = False
 
     def __init__(self, *, what: str = "a list, array or Series of values", text: str | None = None) -> None:
         self.what, self.text = what, text
@@ -488,6 +496,8 @@ class Values(Constraint):
 
 class Fitted(Constraint):
     """A fitted model: an object with a ``params_`` attribute (the kit's model classes)."""
+
+    show_value = False
 
     def __init__(self, *, what: str = "a fitted model from fit_bgnbd / fit_paretonbd / fit_mbgnbd",
                  text: str | None = None) -> None:
@@ -638,8 +648,12 @@ def check_param(name: str, value: object, spec: Spec) -> None:
     closed = [c.options() for c in constraints if not isinstance(c, _NoneConstraint)]
     if closed and all(o is not None for o in closed):
         options = tuple(v for o in closed for v in o)  # type: ignore[union-attr]
+    if all(c.show_value for c in constraints):
+        text = f"{name}={_shown(value)}: expected {_description(constraints)}."
+    else:
+        text = f"{name}: expected {_description(constraints)}, got {type(value).__name__}."
     raise RetentionDataError(
-        f"{name}={_shown(value)}: expected {_description(constraints)}.",
+        text,
         parameter=name,
         options=options,
     )
