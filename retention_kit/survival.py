@@ -247,7 +247,10 @@ def tenure_table(
             "code": act.codes,
             "start": act.active_from,
             "value": subscriptions[by].to_numpy()[act.source_rows],
-        }).sort_values(["code", "start"], kind="stable").drop_duplicates("code")
+        })
+        # the first spell's value; spells starting the same day: the smallest value, so
+        # that the row order of the table does not matter
+        spells = spells.sort_values(["code", "start", "value"], kind="stable").drop_duplicates("code")
         out[by] = spells.set_index("code").loc[cust, "value"].to_numpy()
     return out
 
