@@ -25,7 +25,7 @@ from .clv import (
 )
 from .cohorts import cohort_table, repeat_purchase_rate, returning_visitor_rate, time_to_second_purchase
 from .counts import customer_counts, subscription_counts
-from .errors import RetentionDataError
+from .errors import ConvergenceError, RetentionDataError
 from .loading import (
     LoadReport,
     load_report,
@@ -35,6 +35,16 @@ from .loading import (
     load_transactions,
 )
 from .metrics import crr
+from . import models
+from .models import (
+    BetaGeoModel,
+    FittedModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+    SummaryModel,
+    TransactionModel,
+)
 from . import plotting
 from .net_promoter import (
     churn_by_nps_group,
@@ -54,6 +64,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "RetentionDataError",
+    "ConvergenceError",
     "LoadReport",
     "load_report",
     "load_transactions",
@@ -77,6 +88,13 @@ __all__ = [
     "fit_paretonbd",
     "fit_mbgnbd",
     "fit_gamma_gamma",
+    "FittedModel",
+    "SummaryModel",
+    "TransactionModel",
+    "BetaGeoModel",
+    "ParetoNBDModel",
+    "ModifiedBetaGeoModel",
+    "GammaGammaModel",
     "expected_purchases",
     "probability_alive",
     "customer_lifetime_value",
@@ -106,4 +124,5 @@ __all__ = [
     "net_promoter",
     "simulate",
     "plotting",
+    "models",
 ]

@@ -15,17 +15,17 @@ unit, which :func:`rfm_summary` records in ``summary.attrs``.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from . import _engine
-from ._compat import import_lifetimes
 from .errors import RetentionDataError
 from .inputs import canonical
 from .inputs import observation_end as _read_end
+from .models import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel, ParetoNBDModel, TransactionModel
+from .models.base import _summary_columns
 
 __all__ = [
     "rfm_summary",
@@ -251,74 +251,36 @@ def calibration_holdout(
     return out
 
 
-def _compress(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
-    """Unique rows of the sufficient statistics with their counts as weights."""
-    grouped = frame.groupby(columns, sort=True).size().rename("weights").reset_index()
-    return grouped
-
-
-def _summary_columns(summary: pd.DataFrame) -> tuple[str, str, str]:
-    for suffix in ("", "_cal"):
-        names = (f"frequency{suffix}", f"recency{suffix}", f"T{suffix}")
-        if all(n in summary.columns for n in names):
-            return names
-    raise RetentionDataError(
-        "summary: expected columns frequency, recency and T (from rfm_summary) or their _cal "
-        f"versions (from calibration_holdout); got {list(summary.columns)}."
-    )
-
-
-def _fit(kind: str, summary: pd.DataFrame, penalizer: float, compress: bool, **options: Any) -> Any:
-    lifetimes = import_lifetimes()
-    from lifetimes.utils import ConvergenceError
-
-    classes = {
-        "BG/NBD": lifetimes.BetaGeoFitter,
-        "Pareto/NBD": lifetimes.ParetoNBDFitter,
-        "MBG/NBD": lifetimes.ModifiedBetaGeoFitter,
-    }
-    f_col, r_col, t_col = _summary_columns(summary)
-    data = summary[[f_col, r_col, t_col]].astype(float)
-    if data.isna().any().any() or (data < 0).any().any():
-        raise RetentionDataError("summary: frequency, recency and T must be non-negative numbers without NaN.")
-    if (data[r_col] > data[t_col] + 1e-9).any():
-        raise RetentionDataError("summary: recency exceeds T for some customers; rebuild it with rfm_summary.")
-    fitter = classes[kind](penalizer_coef=penalizer)
-    try:
-        with warnings.catch_warnings():
-            # the optimiser probes parameters where lifetimes' log-likelihood overflows;
-            # those evaluations are rejected, the warnings are noise
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lifetimes\.")
-            if compress:
-                packed = _compress(data, [f_col, r_col, t_col])
-                fitter.fit(packed[f_col], packed[r_col], packed[t_col], weights=packed["weights"], **options)
-            else:
-                fitter.fit(data[f_col], data[r_col], data[t_col], **options)
-    except ConvergenceError as exc:
-        raise RetentionDataError(
-            f"the {kind} fit did not converge ({str(exc).strip().splitlines()[0]}). Try a small "
-            "penalizer (penalizer=0.001 to 0.1), or rescale time: summaries in days have large T "
-            "and recency; weeks (freq='W', or freq='D' with freq_multiplier=7) are better "
-            "conditioned."
-        ) from None
-    fitter.summary_attrs_ = dict(summary.attrs)
-    return fitter
-
-
-def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
-    """Fit the BG/NBD model (lifetimes' ``BetaGeoFitter``) to a customer summary.
+def fit_bgnbd(
+    summary: pd.DataFrame,
+    *,
+    penalizer: float = 0.0,
+    compress: bool = True,
+    time_unit_days: float | None = None,
+) -> BetaGeoModel:
+    """Fit the BG/NBD model (:class:`~retention_kit.models.BetaGeoModel`) to a customer summary.
 
     With ``compress=True`` the fit runs on the unique (frequency, recency, T) rows with
     their counts as weights: the likelihood is the same sum, so the estimates are the
     same, and large customer bases with many identical rows fit far faster.
 
-    Returns the fitted ``lifetimes.BetaGeoFitter`` (``params_`` holds r, alpha, a, b).
+    The model records the summary's time unit in ``unit_days_``: from
+    ``summary.attrs["unit_days"]`` (set by :func:`rfm_summary`), or from
+    ``time_unit_days`` (days per summary unit) when the summary has lost its attrs.
+    Every prediction function takes the unit from the model.
+
+    Returns a fitted :class:`~retention_kit.models.BetaGeoModel`, which is a
+    ``lifetimes.BetaGeoFitter`` (``params_`` holds r, alpha, a, b) with ``summary``
+    (estimates, standard errors, 95 % intervals), ``unit_days_``, ``n_customers_`` and
+    ``log_likelihood_``.
 
     Raises
     ------
     RetentionDataError
-        On a summary without the needed columns, negative values, recency > T, or when
-        the fit does not converge (the message says what to try).
+        On a summary without the needed columns, negative values, recency > T, or
+        without a time unit (pass ``time_unit_days=``).
+    ConvergenceError
+        When the fit does not converge (the message says what to try).
 
     Examples
     --------
@@ -330,14 +292,21 @@ def fit_bgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool =
     >>> bgf = fit_bgnbd(s)
     >>> {k: round(float(v), 3) for k, v in bgf.params_.items()}
     {'r': 0.243, 'alpha': 4.414, 'a': 0.793, 'b': 2.426}
+    >>> round(bgf.log_likelihood_, 1), bgf.unit_days_
+    (-9582.4, 7.0)
     """
-    return _fit("BG/NBD", summary, penalizer, compress)
+    return BetaGeoModel(penalizer=penalizer).fit(summary, time_unit_days=time_unit_days, compress=compress)
 
 
 def fit_paretonbd(
-    summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True, seed: int = 0
-) -> Any:
-    """Fit the Pareto/NBD model (lifetimes' ``ParetoNBDFitter``); see :func:`fit_bgnbd`.
+    summary: pd.DataFrame,
+    *,
+    penalizer: float = 0.0,
+    compress: bool = True,
+    seed: int = 0,
+    time_unit_days: float | None = None,
+) -> ParetoNBDModel:
+    """Fit the Pareto/NBD model (:class:`~retention_kit.models.ParetoNBDModel`); see :func:`fit_bgnbd`.
 
     lifetimes starts this fit from random initial values drawn from numpy's global
     random state, so two runs differ slightly (its likelihood is flat along s and
@@ -352,16 +321,19 @@ def fit_paretonbd(
     >>> sorted(fit_paretonbd(s).params_.index)
     ['alpha', 'beta', 'r', 's']
     """
-    state = np.random.get_state()
-    np.random.seed(seed)
-    try:
-        return _fit("Pareto/NBD", summary, penalizer, compress)
-    finally:
-        np.random.set_state(state)
+    return ParetoNBDModel(penalizer=penalizer, seed=seed).fit(
+        summary, time_unit_days=time_unit_days, compress=compress
+    )
 
 
-def fit_mbgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool = True) -> Any:
-    """Fit the MBG/NBD model (lifetimes' ``ModifiedBetaGeoFitter``); see :func:`fit_bgnbd`.
+def fit_mbgnbd(
+    summary: pd.DataFrame,
+    *,
+    penalizer: float = 0.0,
+    compress: bool = True,
+    time_unit_days: float | None = None,
+) -> ModifiedBetaGeoModel:
+    """Fit the MBG/NBD model (:class:`~retention_kit.models.ModifiedBetaGeoModel`); see :func:`fit_bgnbd`.
 
     Unlike BG/NBD, a customer may also drop out right after the first purchase.
 
@@ -373,7 +345,9 @@ def fit_mbgnbd(summary: pd.DataFrame, *, penalizer: float = 0.0, compress: bool 
     >>> sorted(fit_mbgnbd(s).params_.index)
     ['a', 'alpha', 'b', 'r']
     """
-    return _fit("MBG/NBD", summary, penalizer, compress)
+    return ModifiedBetaGeoModel(penalizer=penalizer).fit(
+        summary, time_unit_days=time_unit_days, compress=compress
+    )
 
 
 def fit_gamma_gamma(
@@ -381,7 +355,8 @@ def fit_gamma_gamma(
     *,
     penalizer: float = 0.0,
     nonpositive: str = "error",
-) -> Any:
+    time_unit_days: float | None = None,
+) -> GammaGammaModel:
     """Fit the Gamma-Gamma spend model to customers with repeat purchases.
 
     The model describes the mean value of a customer's repeat purchases; it needs
@@ -391,8 +366,13 @@ def fit_gamma_gamma(
     ``fitter.excluded_``). A non-positive mean spend (refunds, free orders) raises,
     or with ``nonpositive="exclude"`` is left out and counted.
 
-    Returns the fitted ``lifetimes.GammaGammaFitter`` (``params_`` holds p, q, v) with
-    ``excluded_``: rows left out, by reason.
+    ``time_unit_days`` is recorded in ``unit_days_`` (taken from ``summary.attrs`` by
+    default; optional here, since spend has no time scale, but CLV then checks that
+    the transaction model counts the same purchase periods).
+
+    Returns a fitted :class:`~retention_kit.models.GammaGammaModel` (a
+    ``lifetimes.GammaGammaFitter``; ``params_`` holds p, q, v) with ``excluded_``:
+    rows left out, by reason, and ``summary``: estimates with standard errors.
 
     Examples
     --------
@@ -405,69 +385,79 @@ def fit_gamma_gamma(
     >>> ggf.excluded_
     {'no repeat purchase': 1411}
     """
-    lifetimes = import_lifetimes()
-    f_col = "frequency" if "frequency" in summary.columns else "frequency_cal"
-    m_col = "monetary_value" if "monetary_value" in summary.columns else "monetary_value_cal"
-    if f_col not in summary.columns or m_col not in summary.columns:
-        raise RetentionDataError(
-            "summary: Gamma-Gamma needs frequency and monetary_value columns: build the summary "
-            "with rfm_summary(..., monetary=True)."
-        )
-    if nonpositive not in ("error", "exclude"):
-        raise RetentionDataError(f"nonpositive={nonpositive!r}: expected 'error' or 'exclude'.")
-    repeaters = summary[summary[f_col] > 0]
-    excluded = {"no repeat purchase": int((summary[f_col] <= 0).sum())}
-    bad = repeaters[m_col] <= 0
-    if bad.any():
-        if nonpositive == "error":
-            shown = ", ".join(f"{i}: {v:g}" for i, v in repeaters.loc[bad, m_col].head(5).items())
+    return GammaGammaModel(penalizer=penalizer).fit(
+        summary, nonpositive=nonpositive, time_unit_days=time_unit_days
+    )
+
+
+def _mismatch(summary_days: float, model_days: float) -> RetentionDataError:
+    return RetentionDataError(
+        f"summary: it measures time in units of {summary_days:g} days, but the model was fitted on "
+        f"a summary in units of {model_days:g} days. Mixing units silently mis-scales every "
+        "prediction; rebuild the summary with the freq and freq_multiplier the model was fitted "
+        "with, or refit the model on this summary.",
+        parameter="summary",
+    )
+
+
+def _model_unit(model: Any) -> float | None:
+    """The time unit a model was fitted in (``unit_days_``), or None (a bare lifetimes fitter)."""
+    unit = getattr(model, "unit_days_", None)
+    return None if unit is None else float(unit)
+
+
+def _check_units(model: Any, summary: pd.DataFrame | None) -> None:
+    """Refuse a summary whose recorded unit differs from the model's; silent when either is unknown."""
+    fitted = _model_unit(model)
+    recorded = None if summary is None else summary.attrs.get("unit_days")
+    if fitted is not None and recorded is not None and not np.isclose(float(recorded), fitted):
+        raise _mismatch(float(recorded), fitted)
+
+
+def _time_unit(model: Any, summary: pd.DataFrame | None, time_unit_days: float | None = None) -> float:
+    """Days per time unit of ``model``: the unit it was fitted in, checked against the
+    summary's record and an explicit ``time_unit_days``.
+
+    Models fitted by the kit record ``unit_days_``; for a lifetimes fitter fitted by
+    hand the summary's ``attrs["unit_days"]`` or ``time_unit_days`` stands in.
+    """
+    fitted = _model_unit(model)
+    recorded = None if summary is None else summary.attrs.get("unit_days")
+    if time_unit_days is not None:
+        if recorded is not None and not np.isclose(float(recorded), float(time_unit_days)):
             raise RetentionDataError(
-                f"{m_col}: {int(bad.sum()):,} customers have a zero or negative mean repeat spend "
-                f"({shown}). Gamma-Gamma needs positive spend: exclude refunds when loading "
-                "(refunds='exclude'), or pass nonpositive='exclude' to leave these customers out."
+                f"time_unit_days={time_unit_days}: the summary measures time in units of "
+                f"{recorded:g} days. Mixing units silently mis-scales every prediction (the lifetimes "
+                "Quickstart's CLV example does this); leave time_unit_days out to use the summary's.",
+                parameter="time_unit_days",
             )
-        excluded["zero or negative spend"] = int(bad.sum())
-        repeaters = repeaters[~bad]
-    from lifetimes.utils import ConvergenceError
-
-    fitter = lifetimes.GammaGammaFitter(penalizer_coef=penalizer)
-    packed = _compress(repeaters[[f_col, m_col]].astype(float), [f_col, m_col])
-    try:
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lifetimes\.")
-            fitter.fit(packed[f_col], packed[m_col], weights=packed["weights"])
-    except ConvergenceError as exc:
-        raise RetentionDataError(
-            f"the Gamma-Gamma fit did not converge ({str(exc).strip().splitlines()[0]}). It needs "
-            "spend that varies between and within customers: with few repeat buyers or identical "
-            "order values, try a small penalizer (penalizer=0.001 to 0.1) or more data."
-        ) from None
-    fitter.excluded_ = excluded
-    return fitter
-
-
-def _unit_days(summary: pd.DataFrame, time_unit_days: float | None) -> float:
-    recorded = summary.attrs.get("unit_days")
-    if time_unit_days is None:
-        if recorded is None:
+        if fitted is not None and not np.isclose(fitted, float(time_unit_days)):
             raise RetentionDataError(
-                "time_unit_days: the summary does not record its time unit (it did not come from "
-                "rfm_summary, or attrs were lost); pass time_unit_days= (7 for weeks)."
+                f"time_unit_days={time_unit_days}: the model was fitted on a summary in units of "
+                f"{fitted:g} days. Mixing units silently mis-scales every prediction; leave "
+                "time_unit_days out to use the model's.",
+                parameter="time_unit_days",
             )
-        return float(recorded)
-    if recorded is not None and not np.isclose(float(recorded), float(time_unit_days)):
+    _check_units(model, summary)
+    unit = fitted if fitted is not None else (time_unit_days if time_unit_days is not None else recorded)
+    if unit is None:
         raise RetentionDataError(
-            f"time_unit_days={time_unit_days}: the summary measures time in units of "
-            f"{recorded:g} days. Mixing units silently mis-scales every prediction (the lifetimes "
-            "Quickstart's CLV example does this); leave time_unit_days out to use the summary's."
+            "model: it does not record the time unit of the data it was fitted on, and the summary "
+            "does not either (a pandas operation drops summary.attrs). Fit the model with the kit "
+            "(rk.fit_bgnbd(summary, time_unit_days=...) and the like), which records it in "
+            "model.unit_days_.",
+            parameter="model",
         )
-    return float(time_unit_days)
+    return float(unit)
 
 
-def expected_purchases(model: Any, summary: pd.DataFrame, *, days: float) -> pd.Series:
+def expected_purchases(model: TransactionModel, summary: pd.DataFrame, *, days: float) -> pd.Series:
     """Expected purchases of each customer in the next ``days`` days.
 
-    The horizon is converted to the summary's unit (``summary.attrs["unit_days"]``).
+    The horizon is converted to the model's time unit (``model.unit_days_``, the unit
+    of the summary it was fitted on). A summary that still records its unit
+    (``summary.attrs["unit_days"]``) must be in the same unit; one that has lost its
+    attrs is taken to be.
 
     Examples
     --------
@@ -483,15 +473,17 @@ def expected_purchases(model: Any, summary: pd.DataFrame, *, days: float) -> pd.
     1.226
     """
     f_col, r_col, t_col = _summary_columns(summary)
-    unit = _unit_days(summary, None)
+    unit = _time_unit(model, summary)
     values = model.conditional_expected_number_of_purchases_up_to_time(
         days / unit, summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
     )
     return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="expected_purchases")
 
 
-def probability_alive(model: Any, summary: pd.DataFrame) -> pd.Series:
+def probability_alive(model: TransactionModel, summary: pd.DataFrame) -> pd.Series:
     """P(alive): the probability that each customer is still active at the end of the summary.
+
+    A summary that records its time unit must be in the model's (``model.unit_days_``).
 
     Examples
     --------
@@ -502,6 +494,7 @@ def probability_alive(model: Any, summary: pd.DataFrame) -> pd.Series:
     True
     """
     f_col, r_col, t_col = _summary_columns(summary)
+    _check_units(model, summary)
     values = model.conditional_probability_alive(
         summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
     )
@@ -509,8 +502,8 @@ def probability_alive(model: Any, summary: pd.DataFrame) -> pd.Series:
 
 
 def customer_lifetime_value(
-    model: Any,
-    spend_model: Any,
+    model: TransactionModel,
+    spend_model: GammaGammaModel,
     summary: pd.DataFrame,
     *,
     months: int,
@@ -548,7 +541,8 @@ def customer_lifetime_value(
     month_days : float
         Days in a month (default: an average month, 30.4375 days; lifetimes uses 30).
     time_unit_days : float, optional
-        Days per summary unit; taken from the summary by default, and checked against it.
+        Days per summary unit; taken from the model (``model.unit_days_``) by default.
+        When given, it is checked against the model's and the summary's units.
 
     Returns
     -------
@@ -577,7 +571,16 @@ def customer_lifetime_value(
     m_col = "monetary_value" if "monetary_value" in summary.columns else "monetary_value_cal"
     if m_col not in summary.columns:
         raise RetentionDataError("summary: CLV needs monetary_value; use rfm_summary(..., monetary=True).")
-    unit = _unit_days(summary, time_unit_days)
+    unit = _time_unit(model, summary, time_unit_days)
+    spend_unit = _model_unit(spend_model)
+    if spend_unit is not None and not np.isclose(spend_unit, unit):
+        raise RetentionDataError(
+            f"spend_model: it was fitted on a summary in units of {spend_unit:g} days, the "
+            f"transaction model on units of {unit:g} days; monetary_value is the mean spend per "
+            "purchase period, so both must come from summaries with the same freq and "
+            "freq_multiplier.",
+            parameter="spend_model",
+        )
     month = month_days / unit
     f, r, t = (summary[c].to_numpy(dtype=float) for c in (f_col, r_col, t_col))
     spend = np.asarray(
@@ -593,8 +596,8 @@ def customer_lifetime_value(
 
 
 def winback_list(
-    model: Any,
-    spend_model: Any,
+    model: TransactionModel,
+    spend_model: GammaGammaModel,
     summary: pd.DataFrame,
     *,
     threshold: float,
@@ -648,7 +651,7 @@ def winback_list(
     return lapsed.sort_values("value_at_stake", ascending=False, kind="stable")
 
 
-def holdout_comparison(model: Any, calibration: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
+def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Actual versus predicted holdout purchases, by calibration frequency.
 
     Customers with ``frequency_cal`` of ``max_frequency`` or more are pooled in the last
@@ -674,6 +677,7 @@ def holdout_comparison(model: Any, calibration: pd.DataFrame, *, max_frequency: 
     missing = [c for c in needed if c not in calibration.columns]
     if missing:
         raise RetentionDataError(f"calibration: missing {missing}; build it with calibration_holdout().")
+    _check_units(model, calibration)
     predicted = model.conditional_expected_number_of_purchases_up_to_time(
         calibration["duration_holdout"].to_numpy(), calibration["frequency_cal"].to_numpy(),
         calibration["recency_cal"].to_numpy(), calibration["T_cal"].to_numpy(),
@@ -693,19 +697,21 @@ def holdout_comparison(model: Any, calibration: pd.DataFrame, *, max_frequency: 
 
 
 def cumulative_repeat_transactions(
-    model: Any,
+    model: TransactionModel,
     transactions: pd.DataFrame,
     *,
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
-    unit_days: float = 7.0,
+    unit_days: float | None = None,
 ) -> pd.DataFrame:
     """Actual and expected cumulative repeat purchases, unit by unit (the tracking chart).
 
     Each customer's expected repeat purchases by time ``t`` after their first purchase
-    are ``model.expected_number_of_purchases_up_to_time(t)``; summed over customers at
-    each step of ``unit_days`` from ``start``. Actual repeat purchases are purchase days
-    after each customer's first (several orders on one day count once).
+    are ``model.expected_number_of_purchases_up_to_time(t)``, with ``t`` in the model's
+    time unit (``model.unit_days_``); summed over customers at each step of
+    ``unit_days`` days from ``start`` (by default one step per model unit, for example
+    a week). Actual repeat purchases are purchase days after each customer's first
+    (several orders on one day count once).
 
     Returns
     -------
@@ -723,6 +729,18 @@ def cumulative_repeat_transactions(
     (78, 4339)
     """
     transactions = _check_transactions(transactions)
+    model_unit = _model_unit(model)
+    if model_unit is None:
+        if unit_days is None:
+            raise RetentionDataError(
+                "model: it does not record the time unit of the data it was fitted on; fit it with "
+                "the kit (rk.fit_bgnbd and the like), or pass unit_days= (the days per unit the "
+                "model was fitted in).",
+                parameter="model",
+            )
+        model_unit = float(unit_days)
+    if unit_days is None:
+        unit_days = model_unit
     t0, t1 = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
     days = pd.DataFrame({"customer_id": transactions["customer_id"].to_numpy(),
                          "day": transactions["date"].dt.normalize().to_numpy()}).drop_duplicates()
@@ -736,7 +754,7 @@ def cumulative_repeat_transactions(
     cohort = firsts.value_counts()
     expected = np.zeros(n_steps)
     for first_day, count in cohort.items():
-        age = (edges - first_day).days.to_numpy() / unit_days
+        age = (edges - first_day).days.to_numpy() / model_unit
         alive = age > 0
         if alive.any():
             expected[alive] += count * np.asarray(model.expected_number_of_purchases_up_to_time(age[alive]))
@@ -745,19 +763,21 @@ def cumulative_repeat_transactions(
 
 
 def p_alive_history(
-    model: Any,
+    model: TransactionModel,
     transactions: pd.DataFrame,
     *,
     customer_id: Any,
     end: str | pd.Timestamp,
     freq: str = "D",
-    freq_multiplier: float = 7,
+    freq_multiplier: float | None = None,
 ) -> pd.DataFrame:
     """P(alive) of one customer on every day from their first purchase to ``end``.
 
     Replaces ``lifetimes.plotting.plot_history_alive``, which fails on pandas 3. The
-    summary is rebuilt each day with the same units as the model's (by default the
-    paper's fractional weeks).
+    summary is rebuilt each day, its purchases grouped into periods of ``freq``, with
+    times in the model's unit (``model.unit_days_``): by default ``freq_multiplier``
+    is the one that gives that unit (7 for a model fitted in weeks with ``freq="D"``),
+    and a ``freq_multiplier`` given explicitly must give it too.
 
     Examples
     --------
@@ -772,7 +792,29 @@ def p_alive_history(
     own = transactions[transactions["customer_id"] == customer_id]
     if own.empty:
         raise RetentionDataError(f"customer_id={customer_id!r}: no purchases of this customer.")
-    multiplier = _check_multiplier(freq_multiplier)
+    if freq not in _UNIT_DAYS:
+        raise RetentionDataError(f"freq={freq!r}: expected 'D', 'W' or 'M'.", parameter="freq",
+                                 options=tuple(_UNIT_DAYS))
+    model_unit = _model_unit(model)
+    if freq_multiplier is None:
+        if model_unit is None:
+            raise RetentionDataError(
+                "model: it does not record the time unit of the data it was fitted on; fit it with "
+                "the kit (rk.fit_bgnbd and the like), or pass freq_multiplier= (the one of the "
+                "summary the model was fitted on).",
+                parameter="model",
+            )
+        multiplier = model_unit / _UNIT_DAYS[freq]
+    else:
+        multiplier = _check_multiplier(freq_multiplier)
+        if model_unit is not None and not np.isclose(_UNIT_DAYS[freq] * multiplier, model_unit):
+            raise RetentionDataError(
+                f"freq_multiplier={freq_multiplier!r}: with freq={freq!r} it measures time in units of "
+                f"{_UNIT_DAYS[freq] * multiplier:g} days, but the model was fitted on a summary in units "
+                f"of {model_unit:g} days. Mixing units silently mis-scales every prediction; leave "
+                "freq_multiplier out to use the model's.",
+                parameter="freq_multiplier",
+            )
     purchase_days = np.unique(_periods(_engine.day_numbers(own["date"]), freq))
     first = purchase_days[0]
     end_day = int(np.datetime64(pd.Timestamp(end).normalize().to_datetime64(), "D").astype(np.int64))

@@ -212,13 +212,13 @@ def plot_mrr_movements(
 
 
 def _example_sbg() -> object:
-    from .survival import SBGFit
+    from .models.sbg import SBGFit
 
     return SBGFit(alpha=1.0, beta=1.0, log_likelihood=0.0, alive=(10, 5))
 
 
 @validate_params(
-    fit=Instance("retention_kit.survival:SBGFit", what="a fitted sBG model from fit_sbg",
+    fit=Instance("retention_kit.models.sbg:SBGFit", what="a fitted sBG model from fit_sbg",
                  example=lambda: _example_sbg()),
     horizon=Integer(low=1, unit="periods"),
     observed=[Values(what="a list of survivor counts"), None],

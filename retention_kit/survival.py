@@ -3,79 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import optimize, special
+from scipy import optimize
 
 from . import _engine
 from .activity import subscriptions_activity
-from .errors import RetentionDataError
+from .errors import ConvergenceError, RetentionDataError
+from .models.sbg import SBGFit
 from .validation import DateLike, Number, Table, Text, Values, validate_params
 
 __all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier", "kaplan_meier_estimate"]
-
-
-@dataclass(frozen=True)
-class SBGFit:
-    """A fitted shifted-beta-geometric (sBG) model (Fader & Hardie 2007).
-
-    Each customer churns at the end of every period with a constant probability
-    :math:`\\theta`, and :math:`\\theta` varies across customers as
-    :math:`\\mathrm{Beta}(\\alpha, \\beta)`. Then
-
-    .. math::
-
-        S(t) = \\frac{B(\\alpha, \\beta + t)}{B(\\alpha, \\beta)}, \\qquad
-        r_t = \\frac{\\beta + t - 1}{\\alpha + \\beta + t - 1}
-
-    are the share still active after ``t`` periods and the retention rate from period
-    ``t - 1`` to ``t``. Retention rises with ``t`` because the customers most likely to
-    churn leave first, not because anyone becomes more loyal.
-
-    Attributes
-    ----------
-    alpha, beta : float
-        Maximum-likelihood estimates.
-    log_likelihood : float
-        At the estimates.
-    alive : tuple of int
-        The survivor counts the model was fitted on (periods 0..n).
-    """
-
-    alpha: float
-    beta: float
-    log_likelihood: float
-    alive: tuple[int, ...]
-
-    @property
-    def cohort_size(self) -> int:
-        """Customers at period 0."""
-        return self.alive[0]
-
-    def survival(self, t: int | Sequence[int] | np.ndarray) -> np.ndarray:
-        """Share of the cohort still active after ``t`` periods, S(t)."""
-        t = np.asarray(t, dtype=float)
-        return np.exp(special.betaln(self.alpha, self.beta + t) - special.betaln(self.alpha, self.beta))
-
-    def retention_rate(self, t: int | Sequence[int] | np.ndarray) -> np.ndarray:
-        """Retention rate from period t - 1 to t, r_t = S(t) / S(t - 1), for t >= 1."""
-        t = np.asarray(t, dtype=float)
-        if (t < 1).any():
-            raise RetentionDataError("t: retention rates are defined from period 1 on.")
-        return (self.beta + t - 1) / (self.alpha + self.beta + t - 1)
-
-    def churn_probability(self, t: int | Sequence[int] | np.ndarray) -> np.ndarray:
-        """Probability that a new customer churns in period t, P(T = t), for t >= 1."""
-        t = np.asarray(t, dtype=float)
-        return np.exp(
-            special.betaln(self.alpha + 1, self.beta + t - 1) - special.betaln(self.alpha, self.beta)
-        )
-
-    def projected_alive(self, t: int | Sequence[int] | np.ndarray) -> np.ndarray:
-        """Expected customers still active after ``t`` periods: cohort size x S(t)."""
-        return self.cohort_size * self.survival(t)
 
 
 def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
@@ -149,22 +88,17 @@ def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
             "alive: no customer was lost in any period, so the churn probabilities cannot be "
             "estimated (the likelihood keeps rising as churn goes to zero). Use a longer history."
         )
-    t = np.arange(1, len(counts))
-    last = len(counts) - 1
 
     def negative_ll(params: np.ndarray) -> float:
-        a, b = np.exp(params)
-        base = special.betaln(a, b)
-        log_p = special.betaln(a + 1, b + t - 1) - base
-        log_s = special.betaln(a, b + last) - base
-        return -(float(np.sum(lost * log_p)) + float(counts[-1] * log_s))
+        return -SBGFit._counts_log_likelihood(params, counts)
 
     result = optimize.minimize(negative_ll, x0=np.zeros(2), method="Nelder-Mead",
                                options={"xatol": 1e-10, "fatol": 1e-10, "maxiter": 10_000})
     if not result.success or not np.all(np.isfinite(result.x)):
-        raise RetentionDataError(
+        raise ConvergenceError(
             f"alive: the sBG fit did not converge ({result.message}). With no losses at all, "
-            "or losses in a single period, the data cannot pin down two parameters."
+            "or losses in a single period, the data cannot pin down two parameters.",
+            parameter="alive",
         )
     a, b = np.exp(result.x)
     return SBGFit(alpha=float(a), beta=float(b), log_likelihood=float(-result.fun),

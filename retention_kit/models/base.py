@@ -1,0 +1,392 @@
+"""The base of the kit's fitted models: one result surface and one fit entry point.
+
+Every fitted model carries the same trailing-underscore attributes (``params_``,
+``log_likelihood_``, ``n_customers_``, ``covariance_``) and the same ``summary``
+table of estimates, standard errors and 95 % intervals. The models fitted to a
+customer summary (:class:`SummaryModel` and its subclasses) also carry the time unit
+of the data they were fitted on (``unit_days_``), the rows left out (``excluded_``)
+and the ``penalizer``.
+
+Standard errors come from the observed information: the Hessian of the model's
+log-likelihood at the estimates, taken by central finite differences in the
+log-parameters (every parameter is positive, and the fits are run on the log scale),
+so that
+
+.. math::
+
+    \\widehat{\\mathrm{Cov}}[\\ln\\hat\\theta] = \\left(-\\nabla^2 \\ell(\\ln\\hat\\theta)\\right)^{-1},
+    \\qquad
+    \\mathrm{se}(\\hat\\theta_i) = \\hat\\theta_i \\sqrt{\\widehat{\\mathrm{Var}}[\\ln\\hat\\theta_i]}
+
+(the delta method), and the 95 % interval is
+:math:`\\exp(\\ln\\hat\\theta_i \\pm 1.96\\,\\mathrm{se}(\\ln\\hat\\theta_i))`, which stays
+positive. On a compressed fit the likelihood is the weighted sum over unique rows,
+the same function of the parameters as the sum over customers, so the standard errors
+are the same.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+import warnings
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from .._compat import import_lifetimes
+from ..errors import ConvergenceError, RetentionDataError
+
+__all__ = ["FittedModel", "SummaryModel", "TransactionModel"]
+
+_Z95 = float(stats.norm.ppf(0.975))
+
+
+def _observed_information_covariance(log_likelihood: Callable[[np.ndarray], float], x0: np.ndarray,
+                                     step: float = 1e-4) -> np.ndarray:
+    """Inverse of minus the finite-difference Hessian of ``log_likelihood`` at ``x0``.
+
+    NaN where the Hessian is not negative definite (a flat or non-converged likelihood).
+    """
+    k = len(x0)
+    hessian = np.zeros((k, k))
+    steps = np.eye(k) * step
+    for i in range(k):
+        for j in range(i, k):
+            value = (
+                log_likelihood(x0 + steps[i] + steps[j]) - log_likelihood(x0 + steps[i] - steps[j])
+                - log_likelihood(x0 - steps[i] + steps[j]) + log_likelihood(x0 - steps[i] - steps[j])
+            ) / (4 * step * step)
+            hessian[i, j] = hessian[j, i] = value
+    information = -hessian
+    if not np.all(np.isfinite(information)):
+        return np.full((k, k), np.nan)
+    try:
+        np.linalg.cholesky(information)
+    except np.linalg.LinAlgError:
+        return np.full((k, k), np.nan)
+    return np.linalg.inv(information)
+
+
+class FittedModel:
+    """Common result surface of the kit's fitted models.
+
+    Subclasses set ``params_`` (a Series of the positive parameters), and implement
+    :meth:`_log_likelihood` (the log-likelihood of the fitted data as a function of
+    the log-parameters); from these the base computes ``covariance_`` and
+    ``summary``.
+    """
+
+    _model_name: ClassVar[str] = "model"
+
+    params_: pd.Series
+    log_likelihood_: float
+    n_customers_: int
+
+    def _log_likelihood(self, log_params: np.ndarray) -> float:
+        """Log-likelihood of the fitted data at ``exp(log_params)`` (no penalty)."""
+        raise NotImplementedError
+
+    def _is_fitted(self) -> bool:
+        return isinstance(getattr(self, "params_", None), pd.Series)
+
+    def _require_fitted(self) -> None:
+        if not self._is_fitted():
+            raise RetentionDataError(
+                f"{type(self).__name__}: the model is not fitted yet; call .fit(summary) first.",
+                parameter="model",
+            )
+
+    def _log_covariance(self) -> np.ndarray:
+        self._require_fitted()
+        cached = self.__dict__.get("_log_covariance_cache")
+        if cached is None:
+            x0 = np.log(self.params_.to_numpy(dtype=float))
+            with _quiet():
+                cached = _observed_information_covariance(self._log_likelihood, x0)
+            # frozen dataclasses (SBGFit) refuse setattr; the cache is not part of the value
+            self.__dict__["_log_covariance_cache"] = cached
+        return cached
+
+    @property
+    def covariance_(self) -> pd.DataFrame:
+        """Estimated covariance matrix of the parameters (observed information, delta method)."""
+        theta = self.params_.to_numpy(dtype=float)
+        cov = np.outer(theta, theta) * self._log_covariance()
+        return pd.DataFrame(cov, index=self.params_.index, columns=self.params_.index)
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        """Estimates with standard errors and 95 % intervals.
+
+        Columns ``estimate, se, ci_lower, ci_upper``, one row per parameter. The
+        interval is symmetric on the log scale (it stays positive); ``se`` is the
+        delta-method standard error of the estimate itself. NaN when the likelihood
+        is not curved at the estimates (flat directions, or a fit that stopped early).
+        """
+        self._require_fitted()
+        theta = self.params_.to_numpy(dtype=float)
+        se_log = np.sqrt(np.diag(self._log_covariance()))
+        out = pd.DataFrame(
+            {
+                "estimate": theta,
+                "se": theta * se_log,
+                "ci_lower": np.exp(np.log(theta) - _Z95 * se_log),
+                "ci_upper": np.exp(np.log(theta) + _Z95 * se_log),
+            },
+            index=pd.Index(self.params_.index, name="parameter"),
+        )
+        return out
+
+    def _repr_settings(self) -> str:
+        return ""
+
+    def _repr_data(self) -> str:
+        return f"{self.n_customers_:,} customers"
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        settings = self._repr_settings()
+        if not self._is_fitted():
+            return f"<{name} {self._model_name}, not fitted{'; ' + settings if settings else ''}>"
+        params = ", ".join(f"{k}={float(v):.4g}" for k, v in self.params_.items())
+        return (f"<{name} {self._model_name} fitted to {self._repr_data()}: {params}; "
+                f"log-likelihood {self.log_likelihood_:,.2f}{'; ' + settings if settings else ''}>")
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence lifetimes while it runs: its optimiser prints on failure, and it probes
+    parameters where its log-likelihood overflows (those evaluations are rejected, the
+    warnings are noise; lifetimes also resets the FutureWarning filter on every call)."""
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"lifetimes\.")
+        warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"retention_kit\.models")
+        yield
+
+
+def _summary_columns(summary: pd.DataFrame) -> tuple[str, str, str]:
+    for suffix in ("", "_cal"):
+        names = (f"frequency{suffix}", f"recency{suffix}", f"T{suffix}")
+        if all(n in summary.columns for n in names):
+            return names
+    raise RetentionDataError(
+        "summary: expected columns frequency, recency and T (from rfm_summary) or their _cal "
+        f"versions (from calibration_holdout); got {list(summary.columns)}.",
+        parameter="summary",
+    )
+
+
+def _check_time_unit(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(float(value)) or not float(value) > 0:
+        raise RetentionDataError(
+            f"time_unit_days={value!r}: expected a positive number of days per summary unit "
+            "(7 for weeks, 1 for days).",
+            parameter="time_unit_days",
+        )
+    return float(value)
+
+
+class SummaryModel(FittedModel):
+    """A model fitted to a per-customer summary through a ``lifetimes`` fitter.
+
+    The kit's part of every such fit: it reads and checks the sufficient statistics,
+    fits on their unique rows with counts as weights (``compress=True``: the same
+    likelihood, so the same estimates, far faster on large customer bases), records
+    the time unit of the summary, seeds random starting values, silences lifetimes'
+    noise and turns a failed fit into a :class:`~retention_kit.errors.ConvergenceError`.
+    Subclasses supply :meth:`_statistics` (the columns the model reads),
+    :meth:`_maximize` (the optimiser) and :meth:`_log_likelihood` (the likelihood).
+
+    Fitted attributes
+    -----------------
+    params_ : pandas.Series
+        Maximum-likelihood estimates.
+    unit_days_ : float or None
+        Days per time unit of the summary the model was fitted on (from
+        ``summary.attrs["unit_days"]``, which :func:`~retention_kit.rfm_summary`
+        records, or from ``time_unit_days=``). Predictions take times in this unit.
+    excluded_ : dict
+        Customers left out of the fit, by reason (empty when none).
+    n_customers_ : int
+        Customers the fit used.
+    log_likelihood_ : float
+        Log-likelihood at the estimates, without the penalty, in ``unit_days_`` units.
+    penalizer : float
+        L2 penalty on the parameters (lifetimes' ``penalizer_coef``).
+    summary : pandas.DataFrame
+        ``estimate, se, ci_lower, ci_upper`` per parameter.
+    """
+
+    _fit_function: ClassVar[str] = "fit"
+    _needs_time_unit: ClassVar[bool] = True
+    _convergence_hint: ClassVar[str] = "Try a small penalizer (penalizer=0.001 to 0.1)."
+    _seed: int | None = None
+
+    unit_days_: float | None
+    excluded_: dict[str, int]
+    summary_attrs_: dict[str, Any]
+
+    def __init__(self, *, penalizer: float = 0.0) -> None:
+        if isinstance(penalizer, bool) or not isinstance(penalizer, (int, float, np.integer, np.floating)) \
+                or not math.isfinite(float(penalizer)) or penalizer < 0:
+            raise RetentionDataError(f"penalizer={penalizer!r}: expected a number >= 0 (0 for none).",
+                                     parameter="penalizer")
+        self.penalizer = float(penalizer)
+        self.penalizer_coef = self.penalizer  # the name lifetimes' fitters read
+
+    # -- what each model class supplies -------------------------------------------------
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+        """The columns the model is fitted on (checked), and the customers left out by reason."""
+        raise NotImplementedError
+
+    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
+        """Run the maximum-likelihood fit on ``data`` (unique rows) with ``weights``; sets ``params_``."""
+        raise NotImplementedError
+
+    # -- the fit entry point ------------------------------------------------------------
+    def _fit_summary(
+        self,
+        summary: pd.DataFrame,
+        *,
+        time_unit_days: float | None,
+        compress: bool,
+        **options: Any,
+    ) -> SummaryModel:
+        if not isinstance(summary, pd.DataFrame):
+            raise RetentionDataError(
+                f"summary: expected a pandas DataFrame from rfm_summary, got {type(summary).__name__}.",
+                parameter="summary",
+            )
+        if not isinstance(compress, bool):
+            raise RetentionDataError(f"compress={compress!r}: expected True or False.", parameter="compress")
+        data, excluded = self._statistics(summary, **options)
+        unit = self._fit_time_unit(summary, time_unit_days)
+        columns = list(data.columns)
+        if compress:
+            packed = data.groupby(columns, sort=True).size().rename("weights").reset_index()
+            rows, weights = packed[columns], packed["weights"].to_numpy()
+        else:
+            rows, weights = data.reset_index(drop=True), np.ones(len(data), dtype=np.int64)
+        lifetimes_utils = import_lifetimes().utils
+        state = np.random.get_state() if self._seed is not None else None
+        try:
+            if self._seed is not None:
+                np.random.seed(self._seed)
+            with _quiet():
+                self._maximize(rows, weights)
+        except lifetimes_utils.ConvergenceError as exc:
+            raise ConvergenceError(
+                f"the {self._model_name} fit did not converge ({str(exc).strip().splitlines()[0]}). "
+                f"{self._convergence_hint}",
+                parameter="penalizer",
+            ) from None
+        finally:
+            if state is not None:
+                np.random.set_state(state)
+        if not np.all(np.isfinite(self.params_.to_numpy(dtype=float))) or (self.params_ <= 0).any():
+            raise ConvergenceError(
+                f"the {self._model_name} fit did not converge (estimates {self.params_.to_dict()}). "
+                f"{self._convergence_hint}",
+                parameter="penalizer",
+            )
+        self.__dict__.pop("_log_covariance_cache", None)
+        self.unit_days_ = unit
+        self.excluded_ = excluded
+        self.n_customers_ = int(np.sum(weights))
+        self.summary_attrs_ = dict(summary.attrs)
+        with _quiet():
+            self.log_likelihood_ = float(self._log_likelihood(np.log(self.params_.to_numpy(dtype=float))))
+        return self
+
+    def _fit_time_unit(self, summary: pd.DataFrame, time_unit_days: float | None) -> float | None:
+        recorded = summary.attrs.get("unit_days")
+        if time_unit_days is None:
+            if recorded is None:
+                if not self._needs_time_unit:
+                    return None
+                raise RetentionDataError(
+                    "time_unit_days: the summary does not record its time unit (it did not come "
+                    "from rfm_summary, or a pandas operation dropped its attrs). Pass "
+                    f"{self._fit_function}(..., time_unit_days=...): the days per summary unit, "
+                    "7 for weeks (freq='W', or freq='D' with freq_multiplier=7), 1 for days.",
+                    parameter="time_unit_days",
+                )
+            return _check_time_unit(recorded)
+        unit = _check_time_unit(time_unit_days)
+        if recorded is not None and not np.isclose(float(recorded), unit):
+            raise RetentionDataError(
+                f"time_unit_days={time_unit_days}: the summary measures time in units of "
+                f"{float(recorded):g} days. Mixing units silently mis-scales every prediction; "
+                "leave time_unit_days out to use the summary's.",
+                parameter="time_unit_days",
+            )
+        return unit
+
+    def _repr_settings(self) -> str:
+        return f"penalizer={self.penalizer:g}"
+
+    def _repr_data(self) -> str:
+        unit = "" if self.unit_days_ is None else f" (time unit {self.unit_days_:g} days)"
+        return f"{self.n_customers_:,} customers{unit}"
+
+
+class TransactionModel(SummaryModel):
+    """A model of purchase counts and dropout (BG/NBD, Pareto/NBD, MBG/NBD).
+
+    Fitted to ``frequency, recency, T`` (or the ``_cal`` columns of
+    :func:`~retention_kit.calibration_holdout`).
+    """
+
+    _convergence_hint = (
+        "Try a small penalizer (penalizer=0.001 to 0.1), or rescale time: summaries in days have "
+        "large T and recency; weeks (freq='W', or freq='D' with freq_multiplier=7) are better "
+        "conditioned."
+    )
+
+    def fit(self, summary: pd.DataFrame, *, time_unit_days: float | None = None,
+            compress: bool = True) -> TransactionModel:
+        """Fit the model to a customer summary from :func:`~retention_kit.rfm_summary`.
+
+        Parameters
+        ----------
+        summary : pandas.DataFrame
+            ``frequency, recency, T`` per customer (or their ``_cal`` versions).
+        time_unit_days : float, optional
+            Days per summary unit. Taken from ``summary.attrs["unit_days"]`` by
+            default (and checked against it when both are there); required when the
+            summary has lost its attrs.
+        compress : bool
+            Fit on the unique rows with their counts as weights (same estimates).
+
+        Returns
+        -------
+        self
+        """
+        return self._fit_summary(summary, time_unit_days=time_unit_days, compress=compress)
+
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+        f_col, r_col, t_col = _summary_columns(summary)
+        data = summary[[f_col, r_col, t_col]].astype(float)
+        if data.isna().any().any() or (data < 0).any().any():
+            raise RetentionDataError(
+                "summary: frequency, recency and T must be non-negative numbers without NaN.",
+                parameter="summary",
+            )
+        if (data[r_col] > data[t_col] + 1e-9).any():
+            raise RetentionDataError(
+                "summary: recency exceeds T for some customers; rebuild it with rfm_summary.",
+                parameter="summary",
+            )
+        data.columns = ["frequency", "recency", "T"]
+        return data, {}
+
+    def _fitted_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        d = self.data  # lifetimes keeps the fitted rows, in the summary's units
+        return (d["frequency"].to_numpy(), d["recency"].to_numpy(dtype=float),
+                d["T"].to_numpy(dtype=float), d["weights"].to_numpy(dtype=float))
