@@ -1127,6 +1127,7 @@ def churn_by_nps_group(
     *,
     months: int,
     observation_end: str | pd.Timestamp,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Do detractors churn more? Churn within ``months`` after answering, by NPS group.
 
@@ -1150,13 +1151,20 @@ def churn_by_nps_group(
         Window after the response.
     observation_end : date
         Last day the subscription data covers.
+    confidence : float
+        Level of the interval of each churn rate (default 0.95).
 
     Returns
     -------
     pandas.DataFrame
         ``group`` (detractor, passive, promoter), ``respondents``, ``not_eligible``,
         ``eligible``, ``churned``, ``churn_rate`` (percent of eligible) and
-        ``ci_low``/``ci_high`` (95 % Wilson interval of the churn rate).
+        ``ci_low``/``ci_high``: the Wilson score interval of the churn rate at level
+        ``confidence``. With p = churned / eligible, n = eligible and z the normal
+        quantile of (1 + confidence) / 2, it is centred on
+        (p + z^2 / 2n) / (1 + z^2 / n) with half-width
+        z sqrt(p (1 - p) / n + z^2 / 4n^2) / (1 + z^2 / n). ``attrs`` records
+        ``interval`` (the method's name) and ``confidence``.
 
     Examples
     --------
@@ -1169,6 +1177,8 @@ def churn_by_nps_group(
     >>> t = churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31")
     >>> t[["group", "eligible", "churned", "churn_rate"]].to_numpy().tolist()
     [['detractor', 1, 1, 100.0], ['passive', 0, 0, nan], ['promoter', 2, 0, 0.0]]
+    >>> t.attrs["interval"], t.attrs["confidence"]
+    ('wilson', 0.95)
     """
     from . import _engine
     from .activity import day, subscriptions_activity
@@ -1180,6 +1190,7 @@ def churn_by_nps_group(
             )
     if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
         raise RetentionDataError(f"months={months!r}: expected a whole number of months >= 1.")
+    confidence = _check_confidence(confidence)
     act = subscriptions_activity(subscriptions, observation_end=observation_end)
     cust, run_from, run_to = _engine.activity_runs(act.codes, act.active_from, act.active_to)
     first = survey.sort_values("date", kind="stable").drop_duplicates("customer_id")
@@ -1206,7 +1217,7 @@ def churn_by_nps_group(
     table = table.reindex(["detractor", "passive", "promoter"], fill_value=0).reset_index()
     table.insert(2, "not_eligible", table["respondents"] - table["eligible"])
     n, k = table["eligible"].to_numpy(dtype=float), table["churned"].to_numpy(dtype=float)
-    z = norm.ppf(0.975)
+    z = _z(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -1214,5 +1225,6 @@ def churn_by_nps_group(
     table["churn_rate"] = np.where(n > 0, 100 * p, np.nan)
     table["ci_low"] = np.where(n > 0, 100 * (centre - half), np.nan)
     table["ci_high"] = np.where(n > 0, 100 * (centre + half), np.nan)
-    table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()))
+    table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()),
+                       interval="wilson", confidence=confidence)
     return table
