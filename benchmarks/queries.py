@@ -85,7 +85,7 @@ def counts_sql(end: str, active_days: int) -> str:
             SELECT f.j - 1 AS k,
                    count(*) AS n_end,
                    count(*) FILTER (WHERE was_active) AS retained,
-                   count(*) FILTER (WHERE NOT was_active AND c.first_k >= f.j - 1) AS new,
+                   count(*) FILTER (WHERE NOT was_active AND c.first_k >= f.j - 1) AS new_active,
                    count(*) FILTER (WHERE NOT was_active AND c.first_k < f.j - 1) AS reactivated
             FROM flags f JOIN firsts c USING (customer_id)
             GROUP BY k
@@ -95,13 +95,13 @@ def counts_sql(end: str, active_days: int) -> str:
         periods AS (SELECT range AS k FROM bounds, range(0, n_periods))
         SELECT p.k,
                coalesce(s.n_start, 0) AS "start",
-               coalesce(e.new, 0) AS new,
+               coalesce(e.new_active, 0) AS new_active,
                coalesce(e.n_end, 0) AS "end",
                coalesce(e.retained, 0) AS retained,
                coalesce(e.reactivated, 0) AS reactivated,
                coalesce(s.n_start, 0) - coalesce(e.retained, 0) AS lost,
                CASE WHEN coalesce(s.n_start, 0) > 0
-                    THEN 100.0 * (coalesce(e.n_end, 0) - coalesce(e.new, 0)) / s.n_start END AS crr,
+                    THEN 100.0 * (coalesce(e.n_end, 0) - coalesce(a.acquired, 0)) / s.n_start END AS crr,
                CASE WHEN coalesce(s.n_start, 0) > 0
                     THEN 100.0 * coalesce(e.retained, 0) / s.n_start END AS start_retention,
                coalesce(a.acquired, 0) AS acquired
@@ -171,7 +171,7 @@ def check_rfm(kit: pd.DataFrame, sql: pd.DataFrame, lifetimes: pd.DataFrame | No
                                        err_msg=f"rfm: {col} differs from lifetimes")
 
 
-COUNT_COLUMNS = ["start", "new", "end", "retained", "reactivated", "lost", "acquired"]
+COUNT_COLUMNS = ["start", "acquired", "end", "retained", "new_active", "reactivated", "lost"]
 
 
 def check_counts(kit: pd.DataFrame, sql: pd.DataFrame) -> None:

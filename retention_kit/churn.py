@@ -23,7 +23,7 @@ __all__ = ["CHURN_METHODS", "churn_rate", "churn_table"]
 
 #: Every churn definition the kit computes: name -> (formula, when to use it).
 CHURN_METHODS: Mapping[str, tuple[str, str]] = {
-    "start": (
+    "per_start": (
         "churn events / S",
         "the usual headline number: lost customers against the base you started with; "
         "inflated when many customers join and leave inside the period",
@@ -64,8 +64,10 @@ CHURN_METHODS: Mapping[str, tuple[str, str]] = {
         "offset losses and it turns negative when the business grows",
     ),
     "complement": (
-        "100 - CRR, with CRR = (E - N) / S",
-        "the articles' 'churn + retention = 100 %'; win-backs count as retained",
+        "100 - CRR, with CRR = (E - N) / S and N every customer acquired in the period",
+        "the articles' 'churn + retention = 100 %'; win-backs count as retained, and "
+        "customers acquired and lost inside the period count as churned; equals "
+        "100 - crr of customer_counts",
     ),
 }
 
@@ -75,7 +77,7 @@ class _PeriodStats:
     start: int
     end: int
     acquired: int
-    new_at_end: int
+    new_active: int
     events: int
     events_of_start: int
     start_not_at_end: int
@@ -119,7 +121,7 @@ class _Runs:
             start=int(at_start.sum()),
             end=int(at_end.sum()),
             acquired=int(acquired.sum()),
-            new_at_end=int((acquired & end_customers).sum()),
+            new_active=int((acquired & end_customers).sum()),
             events=int(in_period.sum()),
             events_of_start=int((in_period & start_customers[cust]).sum()),
             start_not_at_end=int((start_customers & ~end_customers).sum()),
@@ -146,7 +148,7 @@ def _rate(stats: _PeriodStats, method: str) -> tuple[float, str]:
         return (100.0 * s.daily_sum, "") if s.daily_ok else (np.nan, "no customers on any day of the period")
     if s.start == 0:
         return np.nan, "no customers at the start of the period"
-    if method == "start":
+    if method == "per_start":
         return 100.0 * s.events / s.start, ""
     if method == "cohort":
         return 100.0 * s.start_not_at_end / s.start, ""
@@ -155,7 +157,7 @@ def _rate(stats: _PeriodStats, method: str) -> tuple[float, str]:
     if method == "net_loss":
         return 100.0 * (s.start - s.end) / s.start, ""
     if method == "complement":
-        return 100.0 - 100.0 * (s.end - s.new_at_end) / s.start, ""
+        return 100.0 - 100.0 * (s.end - s.acquired) / s.start, ""
     raise RetentionDataError(
         f"method={method!r}: expected one of {', '.join(repr(m) for m in CHURN_METHODS)}."
     )
@@ -176,13 +178,13 @@ def churn_rate(
     live spell ending (a plan change, one spell ending the day the next starts, is not
     churn; a later spell after a gap is a reactivation); on a transaction log, the day
     the customer's last purchase becomes older than ``active_days``. S and E are the
-    customers at the start and at the end of the period; N the customers acquired in
-    it who are customers at its end.
+    customers at the start and at the end of the period; N every customer acquired in
+    it (first event inside the period), whether or not still a customer at its end.
 
     Methods (formula; who uses it):
 
-    - ``"start"``: events / S. The usual headline number; inflated when many customers
-      join and leave inside the period.
+    - ``"per_start"``: events / S. The usual headline number; inflated when many
+      customers join and leave inside the period.
     - ``"start_plus_new"``: events / (S + customers acquired in the period). For
       high-turnover businesses, so that customers who join and leave inside the period
       are not charged against S alone. Reactivated customers are not in the denominator.
@@ -199,8 +201,10 @@ def churn_rate(
       joined and left inside the period are ignored.
     - ``"net_loss"``: (S - E) / S. The articles' yearly formula: net customer loss, not
       churn; negative when the business grows.
-    - ``"complement"``: 100 - CRR, CRR = (E - N) / S. The articles' "churn + retention =
-      100 %"; win-backs count as retained. Equals ``100 - crr`` of ``customer_counts``.
+    - ``"complement"``: 100 - CRR, CRR = (E - N) / S with N every customer acquired in
+      the period. The articles' "churn + retention = 100 %"; win-backs count as
+      retained, newcomers lost inside the period as churned. Equals ``100 - crr`` of
+      ``customer_counts``.
 
     :data:`CHURN_METHODS` holds these formulas and notes as data.
 
@@ -227,7 +231,7 @@ def churn_rate(
     ------
     RetentionDataError
         If the period is empty or not observed to its end, the method is unknown, or the
-        rate is undefined (for example no customers at the start for ``"start"``).
+        rate is undefined (for example no customers at the start for ``"per_start"``).
 
     See Also
     --------
@@ -250,7 +254,7 @@ def churn_rate(
     >>> for m in CHURN_METHODS:
     ...     r = churn_rate(spells, start="2024-04-01", end="2024-05-01", method=m)
     ...     print(f"{m:15} {r:6.2f}")
-    start            80.00
+    per_start        80.00
     start_plus_new   57.14
     average          80.00
     customer_days    72.73
@@ -258,7 +262,7 @@ def churn_rate(
     cohort           40.00
     exclude_new      60.00
     net_loss          0.00
-    complement       20.00
+    complement       40.00
     """
     if method not in CHURN_METHODS:
         raise RetentionDataError(
@@ -324,9 +328,10 @@ def churn_table(
     Returns
     -------
     pandas.DataFrame
-        ``period``; the counts ``S`` (customers at the start), ``acquired`` (first
-        event in the period), ``N`` (acquired and still customers at the end), ``E``
-        (customers at the end) and ``churn_events``; one column per method of
+        ``period``; the counts, named as in :func:`customer_counts`: ``start`` (S,
+        customers at the start), ``acquired`` (N, first event in the period),
+        ``new_active`` (acquired and still customers at the end), ``end`` (E,
+        customers at the end), and ``churn_events``; one column per method of
         :data:`CHURN_METHODS`, named after it (percent); and ``note``: empty, or the
         reason some rates of that period are undefined (NaN), such as no customers at
         the start. Undefined rates are never shown as 0.
@@ -341,7 +346,7 @@ def churn_table(
     ... })
     >>> t = churn_table(spells, freq="M", observation_end="2024-02-29")
     >>> feb = t.iloc[1]
-    >>> int(feb["S"]), int(feb["E"]), int(feb["churn_events"]), float(feb["start"]), float(feb["net_loss"])
+    >>> int(feb["start"]), int(feb["end"]), int(feb["churn_events"]), float(feb["per_start"]), float(feb["net_loss"])
     (2, 2, 1, 50.0, 0.0)
     >>> t["note"].iloc[0]
     'no customers at the start of the period'
@@ -354,10 +359,10 @@ def churn_table(
         stats = runs.stats(int(bounds[k]), int(bounds[k + 1]))
         row = {
             "period": period,
-            "S": stats.start,
+            "start": stats.start,
             "acquired": stats.acquired,
-            "N": stats.new_at_end,
-            "E": stats.end,
+            "new_active": stats.new_active,
+            "end": stats.end,
             "churn_events": stats.events,
         }
         reasons = []

@@ -1,4 +1,4 @@
-"""Customers per period: start, new, end, retained, reactivated, lost, and CRR."""
+"""Customers per period: start, acquired, end, retained, new_active, reactivated, lost, and CRR."""
 
 from __future__ import annotations
 
@@ -12,21 +12,22 @@ from .periods import complete_periods
 __all__ = ["customer_counts", "subscription_counts"]
 
 _COLUMNS = [
-    "period", "start", "new", "end", "retained", "reactivated", "lost",
-    "crr", "start_retention", "acquired",
+    "period", "start", "acquired", "end", "retained", "new_active", "reactivated", "lost",
+    "crr", "start_retention",
 ]
 
 
 def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end: pd.Timestamp) -> pd.DataFrame:
     table = pd.DataFrame({"period": periods})
-    for name in ("start", "new", "end", "retained", "reactivated", "lost"):
+    for name in ("start", "acquired", "end", "retained", "reactivated", "lost"):
         table[name] = flows[name]
+    table["new_active"] = flows["new"]
     start = flows["start"].astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        # no starting customers: CRR is undefined, and NaN says so on purpose
-        table["crr"] = np.where(start > 0, 100.0 * (flows["end"] - flows["new"]) / start, np.nan)
+        # no starting customers: CRR is undefined, and NaN says so on purpose.
+        # N is every customer acquired in the period, as in the articles' formula.
+        table["crr"] = np.where(start > 0, 100.0 * (flows["end"] - flows["acquired"]) / start, np.nan)
         table["start_retention"] = np.where(start > 0, 100.0 * flows["retained"] / start, np.nan)
-    table["acquired"] = flows["acquired"]
     table.attrs["activity_rule"] = rule
     table.attrs["observation_end"] = str(end.date())
     return table[_COLUMNS]
@@ -50,21 +51,30 @@ def customer_counts(
     For each period, with S measured at its first moment and E after its last day:
 
     - ``start`` (S): customers at the start; ``end`` (E): customers at the end;
+    - ``acquired`` (N): customers whose first purchase falls in the period, including
+      any who were no longer customers by its end (only possible when ``active_days``
+      is shorter than the period). This is the N of the articles' formula;
     - ``retained``: in both S and E; ``lost``: in S, not in E;
-    - ``new`` (N): in E, not in S, first purchase inside the period;
+    - ``new_active``: in E, not in S, first purchase inside the period: the acquired
+      customers still counted at the end (``new_active <= acquired``);
     - ``reactivated``: in E, not in S, first purchase before the period (came back);
-    - ``crr`` = (E - N) / S * 100, the textbook formula (see :func:`crr`), NaN when
-      S = 0 (undefined, not zero);
+    - ``crr`` = (E - N) / S * 100 = (end - acquired) / start * 100, the articles'
+      formula (see :func:`crr`), NaN when S = 0 (undefined, not zero). It can be
+      negative when many acquired customers lapse inside the period;
     - ``start_retention`` = retained / S * 100, the share of the starting customers who
-      are still customers at the end. ``crr - start_retention = reactivated / S * 100``:
-      what the textbook formula credits to retention that was really win-back;
-    - ``acquired``: customers whose first purchase falls in the period, including any
-      who were no longer customers by its end (only possible when ``active_days`` is
-      shorter than the period).
+      are still customers at the end.
 
-    Every row satisfies ``end = retained + new + reactivated`` and
-    ``start = retained + lost``; the ``start`` of a period equals the ``end`` of the one
-    before.
+    The two rates differ by what the formula credits and charges that is not retention
+    of the starting customers::
+
+        crr - start_retention = (reactivated - (acquired - new_active)) / start * 100
+
+    win-backs are credited, and customers acquired and lost inside the period are
+    charged against S.
+
+    Every row satisfies ``end = retained + new_active + reactivated``,
+    ``start = retained + lost`` and ``new_active <= acquired``; the ``start`` of a
+    period equals the ``end`` of the one before.
 
     Parameters
     ----------
@@ -86,8 +96,8 @@ def customer_counts(
     -------
     pandas.DataFrame
         One row per complete period, from the period of the first purchase on, with
-        columns ``period, start, new, end, retained, reactivated, lost, crr,
-        start_retention, acquired``. The first period starts with S = 0 because the log
+        columns ``period, start, acquired, end, retained, new_active, reactivated, lost,
+        crr, start_retention``. The first period starts with S = 0 because the log
         starts there: if your export begins after the business did, the first
         ``active_days`` of periods undercount S and overcount N.
 
@@ -111,11 +121,13 @@ def customer_counts(
     ...                             "2024-02-15", "2024-03-25"]),
     ... })
     >>> t = customer_counts(tx, freq="M", active_days=31, observation_end="2024-03-31")
-    >>> t[["period", "start", "new", "end", "retained", "reactivated", "lost"]]
-        period  start  new  end  retained  reactivated  lost
-    0  2024-01      0    2    2         0            0     0
-    1  2024-02      2    1    2         1            0     1
-    2  2024-03      2    0    1         0            1     2
+    >>> t[["period", "start", "acquired", "end", "retained", "new_active", "reactivated", "lost"]]
+        period  start  acquired  end  retained  new_active  reactivated  lost
+    0  2024-01      0         2    2         0           2            0     0
+    1  2024-02      2         1    2         1           1            0     1
+    2  2024-03      2         0    1         0           0            1     2
+    >>> t["crr"].tolist(), t["start_retention"].tolist()
+    ([nan, 50.0, 50.0], [nan, 50.0, 0.0])
     >>> t.attrs["activity_rule"]
     'a customer counts while their last purchase is at most 31 days old'
     """
@@ -153,8 +165,8 @@ def subscription_counts(
     Returns
     -------
     pandas.DataFrame
-        ``period, start, new, end, retained, reactivated, lost, crr, start_retention,
-        acquired``.
+        ``period, start, acquired, end, retained, new_active, reactivated, lost, crr,
+        start_retention``.
 
     Examples
     --------
@@ -165,11 +177,11 @@ def subscription_counts(
     ...     "end_date": pd.to_datetime(["2024-02-10", None, None, "2024-03-05"]),
     ... })
     >>> t = subscription_counts(spells, freq="M", observation_end="2024-03-31")
-    >>> t[["period", "start", "new", "end", "retained", "reactivated", "lost"]]
-        period  start  new  end  retained  reactivated  lost
-    0  2024-01      0    2    2         0            0     0
-    1  2024-02      2    1    2         1            0     1
-    2  2024-03      2    0    2         1            1     1
+    >>> t[["period", "start", "acquired", "end", "retained", "new_active", "reactivated", "lost"]]
+        period  start  acquired  end  retained  new_active  reactivated  lost
+    0  2024-01      0         2    2         0           2            0     0
+    1  2024-02      2         1    2         1           1            0     1
+    2  2024-03      2         0    2         1           0            1     1
     """
     act = subscriptions_activity(subscriptions, observation_end=observation_end)
     return _counts(act, freq, week_start)

@@ -1132,6 +1132,7 @@ def nps_group(scores: Sequence[int] | pd.Series | np.ndarray) -> pd.Series:
     subscriptions=Table(),
     months=Integer(low=1, unit="months"),
     observation_end=DateLike(),
+    confidence=CONFIDENCE,
 )
 def churn_by_nps_group(
     survey: pd.DataFrame,
@@ -1139,6 +1140,7 @@ def churn_by_nps_group(
     *,
     months: int,
     observation_end: str | pd.Timestamp,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Do detractors churn more? Churn within ``months`` after answering, by NPS group.
 
@@ -1162,13 +1164,20 @@ def churn_by_nps_group(
         Window after the response.
     observation_end : date
         Last day the subscription data covers.
+    confidence : float
+        Level of the interval of each churn rate (default 0.95).
 
     Returns
     -------
     pandas.DataFrame
         ``group`` (detractor, passive, promoter), ``respondents``, ``not_eligible``,
         ``eligible``, ``churned``, ``churn_rate`` (percent of eligible) and
-        ``ci_low``/``ci_high`` (95 % Wilson interval of the churn rate).
+        ``ci_low``/``ci_high``: the Wilson score interval of the churn rate at level
+        ``confidence``. With p = churned / eligible, n = eligible and z the normal
+        quantile of (1 + confidence) / 2, it is centred on
+        (p + z^2 / 2n) / (1 + z^2 / n) with half-width
+        z sqrt(p (1 - p) / n + z^2 / 4n^2) / (1 + z^2 / n). ``attrs`` records
+        ``interval`` (the method's name) and ``confidence``.
 
     Examples
     --------
@@ -1181,6 +1190,8 @@ def churn_by_nps_group(
     >>> t = churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31")
     >>> t[["group", "eligible", "churned", "churn_rate"]].to_numpy().tolist()
     [['detractor', 1, 1, 100.0], ['passive', 0, 0, nan], ['promoter', 2, 0, 0.0]]
+    >>> t.attrs["interval"], t.attrs["confidence"]
+    ('wilson', 0.95)
     """
     from . import _engine
     from .activity import day, subscriptions_activity
@@ -1190,11 +1201,11 @@ def churn_by_nps_group(
             raise RetentionDataError(
                 f"survey: no {col!r} column; load it with load_survey(..., customer_col=..., date_col=...)."
             )
-    if isinstance(months, bool) or not isinstance(months, (int, np.integer)) or months < 1:
-        raise RetentionDataError(f"months={months!r}: expected a whole number of months >= 1.")
+    confidence = float(confidence)
     act = subscriptions_activity(subscriptions, observation_end=observation_end)
     cust, run_from, run_to = _engine.activity_runs(act.codes, act.active_from, act.active_to)
-    first = survey.sort_values("date", kind="stable").drop_duplicates("customer_id")
+    # each customer's first answer; two on the same day: the lower score, whatever the row order
+    first = survey.sort_values(["date", "score"], kind="stable").drop_duplicates("customer_id")
     groups = nps_group(first["score"].to_numpy())
     code_of = pd.Series(np.arange(len(act.ids)), index=act.ids)
     codes = code_of.reindex(first["customer_id"].to_numpy()).to_numpy()
@@ -1218,7 +1229,7 @@ def churn_by_nps_group(
     table = table.reindex(["detractor", "passive", "promoter"], fill_value=0).reset_index()
     table.insert(2, "not_eligible", table["respondents"] - table["eligible"])
     n, k = table["eligible"].to_numpy(dtype=float), table["churned"].to_numpy(dtype=float)
-    z = norm.ppf(0.975)
+    z = _z(confidence)
     with np.errstate(divide="ignore", invalid="ignore"):
         p = k / n
         centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
@@ -1226,5 +1237,6 @@ def churn_by_nps_group(
     table["churn_rate"] = np.where(n > 0, 100 * p, np.nan)
     table["ci_low"] = np.where(n > 0, 100 * (centre - half), np.nan)
     table["ci_high"] = np.where(n > 0, 100 * (centre + half), np.nan)
-    table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()))
+    table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()),
+                       interval="wilson", confidence=confidence)
     return table

@@ -41,7 +41,8 @@ def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     """Line chart of CRR and of the retention of the starting customers, per period.
 
     The gap between the two lines is the share of S that came back after lapsing
-    (reactivations), which the textbook formula counts as retained. Periods with no
+    (reactivations), which the textbook formula counts as retained, minus the customers
+    acquired and lost again inside the period, which it charges against S. Periods with no
     starting customers (CRR undefined) are left blank.
 
     Parameters
@@ -74,7 +75,10 @@ def plot_crr(table: pd.DataFrame, *, ax: Axes | None = None, title: str | None =
     ax.plot(x, table["start_retention"], marker="s", label="starting customers still active")
     ax.set_xticks(x, _labels(table["period"]), rotation=45, ha="right")
     ax.set_ylabel("percent of customers at the start")
-    ax.set_ylim(0, max(100.0, float(np.nanmax(table["crr"].to_numpy(dtype=float), initial=0))) * 1.05)
+    crr = table["crr"].to_numpy(dtype=float)
+    # CRR can be negative when many newcomers lapse inside the period: keep it in view
+    bottom = min(0.0, float(np.nanmin(crr, initial=0)) * 1.05)
+    ax.set_ylim(bottom, max(100.0, float(np.nanmax(crr, initial=0))) * 1.05)
     ax.grid(axis="y", alpha=0.3)
     ax.legend(loc="lower left")
     rule = table.attrs.get("activity_rule")
@@ -92,8 +96,8 @@ def plot_customer_flows(
 ) -> Axes:
     """Stacked bars of where each period's end customers came from, and who was lost.
 
-    Above zero: retained, reactivated and new customers (they add up to E). Below zero:
-    customers lost in the period.
+    Above zero: retained, reactivated and new customers still active at the end
+    (``new_active``; they add up to E). Below zero: customers lost in the period.
 
     Examples
     --------
@@ -101,14 +105,14 @@ def plot_customer_flows(
     >>> t = rk.customer_counts(rk.datasets.load_cdnow(sample=True), freq="Q", active_days=365)
     >>> ax = rk.plotting.plot_customer_flows(t)
     >>> [p.get_label() for p in ax.containers]
-    ['retained', 'reactivated', 'new', 'lost']
+    ['retained', 'reactivated', 'new_active', 'lost']
     """
-    require_columns(table, ["period", "retained", "reactivated", "new", "lost"])
+    require_columns(table, ["period", "retained", "reactivated", "new_active", "lost"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
-    for column, color in (("retained", "#4c72b0"), ("reactivated", "#dd8452"), ("new", "#55a868")):
+    for column, color in (("retained", "#4c72b0"), ("reactivated", "#dd8452"), ("new_active", "#55a868")):
         values = table[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, label=column, color=color)
         bottom += values
@@ -143,9 +147,9 @@ def plot_churn_methods(
     --------
     >>> import retention_kit as rk
     >>> t = rk.churn_table(rk.datasets.load_sample_subscriptions(), freq="Q")
-    >>> ax = rk.plotting.plot_churn_methods(t, methods=["start", "net_loss"])
+    >>> ax = rk.plotting.plot_churn_methods(t, methods=["per_start", "net_loss"])
     >>> [line.get_label() for line in ax.get_lines()][:2]
-    ['start', 'net_loss']
+    ['per_start', 'net_loss']
     """
     from .churn import CHURN_METHODS
 

@@ -23,7 +23,8 @@ def spells(rows):
 
 # April 2024 (30 days). S = {A, B, C, F, G} = 5; E = {A, C, E, F, H} = 5.
 # Churn events: B (Apr 10), D (Apr 15), C (Apr 20, back on Apr 25), G (Apr 30) = 4.
-# Acquired: D, E = 2; N (acquired and active at the end) = {E} = 1. H is a win-back.
+# Acquired: N = {D, E} = 2, of whom new_active (still active at the end) = {E} = 1.
+# H is a win-back.
 APRIL = spells([
     ("A", "2024-01-01", None),
     ("B", "2024-01-01", "2024-04-10"),
@@ -38,7 +39,7 @@ APRIL = spells([
 # A 30, B 10, C 20 + 5, D 10, E 18, F 30, G 30, H 12 = 165 -> 5.5 a day
 # daily: B's day 6 active, D's day 6, C's day 6, G's day 6 -> 4/6
 EXPECTED = {
-    "start": 100 * 4 / 5,
+    "per_start": 100 * 4 / 5,
     "start_plus_new": 100 * 4 / 7,
     "average": 100 * 4 / 5,
     "customer_days": 100 * 4 / 5.5,
@@ -46,7 +47,7 @@ EXPECTED = {
     "cohort": 100 * 2 / 5,  # B and G; C came back
     "exclude_new": 100 * 3 / 5,  # B, C, G; D joined and left inside April
     "net_loss": 0.0,
-    "complement": 100 - 100 * (5 - 1) / 5,
+    "complement": 100 - 100 * (5 - 2) / 5,  # CRR = (E - N) / S = (5 - 2) / 5
 }
 
 
@@ -67,7 +68,8 @@ def test_every_method_is_documented():
 def test_table_row_equals_scalar_calls():
     t = rk.churn_table(APRIL, freq="M", observation_end="2024-04-30")
     april = t[t["period"] == pd.Period("2024-04", "M")].iloc[0]
-    assert (april["S"], april["E"], april["N"], april["acquired"], april["churn_events"]) == (5, 5, 1, 2, 4)
+    assert (april["start"], april["end"], april["new_active"], april["acquired"], april["churn_events"]) == (
+        5, 5, 1, 2, 4)
     for method, value in EXPECTED.items():
         assert april[method] == pytest.approx(value)
 
@@ -77,7 +79,7 @@ def test_net_loss_turns_negative_when_the_business_grows():
                       ("c", "2024-02-02", None), ("d", "2024-02-03", None)])
     period = {"start": "2024-02-01", "end": "2024-03-01", "observation_end": "2024-02-29"}
     assert rk.churn_rate(growing, method="net_loss", **period) == -50.0
-    assert rk.churn_rate(growing, method="start", **period) == 50.0
+    assert rk.churn_rate(growing, method="per_start", **period) == 50.0
 
 
 def test_articles_contradiction_on_the_online_shop():
@@ -91,7 +93,8 @@ def test_consistent_with_customer_counts_on_the_sample():
     churn = rk.churn_table(subs, freq="M")
     counts = rk.subscription_counts(subs, freq="M")
     ok = counts["start"] > 0
-    assert (churn["S"] == counts["start"]).all() and (churn["E"] == counts["end"]).all()
+    for column in ("start", "end", "acquired", "new_active"):
+        assert (churn[column] == counts[column]).all(), column
     assert np.allclose(churn.loc[ok, "cohort"], 100 - counts.loc[ok, "start_retention"])
     assert np.allclose(churn.loc[ok, "complement"], 100 - counts.loc[ok, "crr"])
 
@@ -103,23 +106,23 @@ def test_transaction_log_through_the_activity_rule():
     t = rk.churn_table(tx, freq="M", active_days=10, observation_end="2024-02-29")
     feb = t.iloc[1]
     # Feb: S = {a, b}; a lapses on Feb 4, b on Feb 7; nobody at the end
-    assert (feb["S"], feb["E"], feb["churn_events"]) == (2, 0, 2)
-    assert feb["start"] == 100.0 and feb["net_loss"] == 100.0
+    assert (feb["start"], feb["end"], feb["churn_events"]) == (2, 0, 2)
+    assert feb["per_start"] == 100.0 and feb["net_loss"] == 100.0
     jan = t.iloc[0]
     assert jan["churn_events"] == 1  # a's first purchase lapsed on Jan 11
-    assert "no customers at the start" in jan["note"] and np.isnan(jan["start"])
+    assert "no customers at the start" in jan["note"] and np.isnan(jan["per_start"])
 
 
 def test_errors():
     with pytest.raises(RetentionDataError, match="method='weird'"):
         rk.churn_rate(APRIL, start="2024-04-01", end="2024-05-01", method="weird")
     with pytest.raises(RetentionDataError, match="undefined: no customers at the start"):
-        rk.churn_rate(APRIL, start="2023-12-01", end="2024-01-01", method="start",
+        rk.churn_rate(APRIL, start="2023-12-01", end="2024-01-01", method="per_start",
                       observation_end="2024-04-30")
     with pytest.raises(RetentionDataError, match="is not after start"):
-        rk.churn_rate(APRIL, start="2024-04-01", end="2024-04-01", method="start")
+        rk.churn_rate(APRIL, start="2024-04-01", end="2024-04-01", method="per_start")
     with pytest.raises(RetentionDataError, match="observed only to"):
-        rk.churn_rate(APRIL, start="2024-04-01", end="2024-06-01", method="start")
+        rk.churn_rate(APRIL, start="2024-04-01", end="2024-06-01", method="per_start")
     with pytest.raises(RetentionDataError, match="needs no activity rule"):
         rk.churn_table(APRIL, active_days=30)
     tx = pd.DataFrame({"customer_id": ["a"], "date": pd.to_datetime(["2024-01-01"])})
@@ -148,7 +151,7 @@ def reference(table: pd.DataFrame, p0: pd.Timestamp, p1: pd.Timestamp) -> dict[s
     n_events = sum(len(e) for e in events)
     customer_days = sum(len(sets[d]) for d in days)
     out = {"S": len(S), "E": len(E), "acquired": len(acquired), "events": n_events}
-    out["start"] = 100 * n_events / len(S) if S else np.nan
+    out["per_start"] = 100 * n_events / len(S) if S else np.nan
     out["start_plus_new"] = 100 * n_events / (len(S) + len(acquired)) if S or acquired else np.nan
     out["average"] = 100 * n_events / ((len(S) + len(E)) / 2) if S or E else np.nan
     out["customer_days"] = 100 * n_events / (customer_days / len(days)) if customer_days else np.nan
@@ -157,7 +160,7 @@ def reference(table: pd.DataFrame, p0: pd.Timestamp, p1: pd.Timestamp) -> dict[s
     out["cohort"] = 100 * len(S - E) / len(S) if S else np.nan
     out["exclude_new"] = 100 * sum(len(e & S) for e in events) / len(S) if S else np.nan
     out["net_loss"] = 100 * (len(S) - len(E)) / len(S) if S else np.nan
-    out["complement"] = 100 - 100 * (len(E) - len(acquired & E)) / len(S) if S else np.nan
+    out["complement"] = 100 - 100 * (len(E) - len(acquired)) / len(S) if S else np.nan
     return out
 
 
@@ -189,7 +192,7 @@ def test_matches_day_by_day_reference(table):
         assert table["start_date"].min() >= p1
         return
     row = row.iloc[0]
-    assert (row["S"], row["E"], row["acquired"], row["churn_events"]) == (
+    assert (row["start"], row["end"], row["acquired"], row["churn_events"]) == (
         ref["S"], ref["E"], ref["acquired"], ref["events"])
     for method in rk.CHURN_METHODS:
         if np.isnan(ref[method]):

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 import retention_kit as rk
 from retention_kit import RetentionDataError
 
-FLOWS = ["start", "new", "end", "retained", "reactivated", "lost", "acquired"]
+FLOWS = ["start", "new_active", "end", "retained", "reactivated", "lost", "acquired"]
 
 
 def tx(rows):
@@ -32,7 +32,7 @@ def test_hand_computed_quarters():
         ("d", "2024-12-30"),  # d: new in Q4
     ])
     t = rk.customer_counts(log, freq="Q", active_days=100, observation_end="2024-12-31")
-    got = t[["start", "new", "end", "retained", "reactivated", "lost", "acquired"]].to_numpy().tolist()
+    got = t[["start", "new_active", "end", "retained", "reactivated", "lost", "acquired"]].to_numpy().tolist()
     assert [str(p) for p in t["period"]] == ["2024Q1", "2024Q2", "2024Q3", "2024Q4"]
     assert got == [
         # S  N  E  ret react lost acq
@@ -52,7 +52,7 @@ def test_boundary_day_belongs_to_the_new_period():
     # A purchase on the first day of a period is in that period, not the one before.
     log = tx([("a", "2024-01-10"), ("b", "2024-02-01")])
     t = rk.customer_counts(log, freq="M", active_days=400, observation_end="2024-02-29")
-    assert t["new"].tolist() == [1, 1]
+    assert t["new_active"].tolist() == [1, 1]
     assert t["end"].tolist() == [1, 2]
 
 
@@ -64,6 +64,36 @@ def test_activity_window_edges():
     t = rk.customer_counts(log, freq="M", active_days=30, observation_end="2024-02-29")
     assert t["end"].tolist() == [0, 0]
     assert t["acquired"].tolist() == [1, 0]  # acquired and lapsed inside January
+
+
+def test_crr_charges_new_customers_lost_inside_the_period():
+    # quarterly periods, a 30-day rule: x stays all quarter; y and z join in Q1 and are
+    # still counted at its end; in Q2, w joins on Apr 2 and lapses (30 days) before Jul 1
+    log = tx([
+        ("x", "2024-01-05"), ("x", "2024-03-20"), ("x", "2024-06-20"),
+        ("y", "2024-03-10"), ("y", "2024-06-25"),
+        ("z", "2024-03-15"),
+        ("w", "2024-04-02"),
+        ("v", "2024-06-10"),
+    ])
+    t = rk.customer_counts(log, freq="Q", active_days=30, observation_end="2024-06-30")
+    q2 = t.iloc[1]
+    # S = {x, y, z}; E = {x, y, v}; acquired = {w, v}, of whom only v is still counted
+    assert (q2["start"], q2["acquired"], q2["new_active"], q2["end"]) == (3, 2, 1, 3)
+    assert (q2["retained"], q2["reactivated"], q2["lost"]) == (2, 0, 1)
+    assert q2["crr"] == pytest.approx(100 * (3 - 2) / 3)  # 33.3: w is charged against S
+    assert q2["start_retention"] == pytest.approx(100 * 2 / 3)  # 66.7 of S kept
+    check_invariants(t)
+
+
+def test_crr_can_be_negative_when_newcomers_lapse():
+    # one starting customer lost; three acquired in February, all lapsed inside it
+    log = tx([("a", "2024-01-25"), ("b", "2024-02-01"), ("c", "2024-02-02"), ("d", "2024-02-03")])
+    t = rk.customer_counts(log, freq="M", active_days=10, observation_end="2024-02-29")
+    feb = t.iloc[1]
+    assert (feb["start"], feb["acquired"], feb["new_active"], feb["end"]) == (1, 3, 0, 0)
+    assert feb["crr"] == -300.0
+    assert feb["start_retention"] == 0.0
 
 
 def test_incomplete_last_period_is_left_out():
@@ -98,15 +128,21 @@ def test_weeks_start_on_configured_day():
 
 
 def check_invariants(t):
-    assert (t["end"] == t["retained"] + t["new"] + t["reactivated"]).all()
+    assert (t["end"] == t["retained"] + t["new_active"] + t["reactivated"]).all()
     assert (t["start"] == t["retained"] + t["lost"]).all()
     assert (t["start"].iloc[1:].to_numpy() == t["end"].iloc[:-1].to_numpy()).all()
     assert (t[FLOWS] >= 0).all().all()
-    assert (t["new"] <= t["acquired"]).all()
+    assert (t["new_active"] <= t["acquired"]).all()
     has_start = t["start"] > 0
     assert t.loc[~has_start, "crr"].isna().all()
-    expected = 100 * (t["end"] - t["new"]) / t["start"]
+    assert t.loc[~has_start, "start_retention"].isna().all()
+    # crr is the articles' (E - N) / S with N = every customer acquired in the period
+    expected = 100 * (t["end"] - t["acquired"]) / t["start"]
     assert np.allclose(t.loc[has_start, "crr"], expected[has_start])
+    # and differs from the retention of the starting customers by win-backs credited
+    # minus newcomers lost inside the period
+    gap = 100 * (t["reactivated"] - (t["acquired"] - t["new_active"])) / t["start"]
+    assert np.allclose((t["crr"] - t["start_retention"])[has_start], gap[has_start])
 
 
 # -- an independent, deliberately naive implementation --------------------------------
@@ -135,7 +171,7 @@ def reference_counts(log: pd.DataFrame, alias: str, active_days: int, end: str) 
         entered = e - s
         rows.append({
             "start": len(s), "end": len(e), "retained": len(s & e), "lost": len(s - e),
-            "new": sum(1 for c in entered if first[c] >= p0),
+            "new_active": sum(1 for c in entered if first[c] >= p0),
             "reactivated": sum(1 for c in entered if first[c] < p0),
             "acquired": sum(1 for c in first.values() if p0 <= c < p1),
         })
@@ -234,7 +270,7 @@ def test_subscription_gap_is_reactivation_and_same_day_spell_never_counts():
         ]),
         freq="M", observation_end="2024-03-31",
     )
-    assert t[["start", "new", "end", "reactivated", "lost", "acquired"]].to_numpy().tolist() == [
+    assert t[["start", "new_active", "end", "reactivated", "lost", "acquired"]].to_numpy().tolist() == [
         [0, 1, 1, 0, 0, 2],
         [1, 0, 0, 0, 1, 0],
         [0, 0, 1, 1, 0, 0],
@@ -281,7 +317,7 @@ def test_time_zone_aware_dates_use_local_days():
     log = tx([("a", "2024-01-31 23:30"), ("b", "2024-02-15 12:00")])
     log["date"] = log["date"].dt.tz_localize("America/New_York")
     t = rk.customer_counts(log, freq="M", active_days=60, observation_end="2024-02-29")
-    assert t["new"].tolist() == [1, 1]  # a bought on Jan 31 on their own clock
+    assert t["new_active"].tolist() == [1, 1]  # a bought on Jan 31 on their own clock
 
 
 def reference_subscription_counts(table: pd.DataFrame, end: str) -> pd.DataFrame:
@@ -301,7 +337,7 @@ def reference_subscription_counts(table: pd.DataFrame, end: str) -> pd.DataFrame
         s, e = active(p0), active(p1)
         rows.append({
             "start": len(s), "end": len(e), "retained": len(s & e), "lost": len(s - e),
-            "new": sum(1 for c in e - s if first[c] >= p0),
+            "new_active": sum(1 for c in e - s if first[c] >= p0),
             "reactivated": sum(1 for c in e - s if first[c] < p0),
             "acquired": int(((first >= p0) & (first < p1)).sum()),
         })

@@ -21,6 +21,14 @@ def test_small_business_first_quarter():
     assert rk.crr(20, 24, 5) == 95.0
 
 
+def test_new_customers_lost_inside_the_period_are_charged():
+    # N counts every acquisition (the articles' N), so N > E is possible: 10 kept,
+    # 8 acquired of whom 6 left again -> E = 12, CRR = (12 - 8) / 10 = 40 %
+    assert rk.crr(10, 12, 8) == 40.0
+    # all 10 lost, 5 acquired and 4 of them gone again: E = 1, CRR = -40 %
+    assert rk.crr(10, 1, 5) == -40.0
+
+
 def test_returns_plain_float():
     assert type(rk.crr(np.int64(10), np.int64(9), np.int64(0))) is float
 
@@ -32,7 +40,6 @@ def test_returns_plain_float():
         ((-5, 10, 2), "cannot be negative"),
         ((10, -1, 0), "cannot be negative"),
         ((10, 5, -1), "cannot be negative"),
-        ((10, 3, 4), "new=4 is larger than end=3"),
         ((float("nan"), 3, 1), "finite"),
         ((True, 3, 1), "expected a customer count"),
         (("10", 3, 1), "expected a customer count"),

@@ -120,7 +120,7 @@ def test_survey_customers_come_from_the_subscription_table():
 
 def test_subscription_sample_counts_are_consistent():
     t = rk.subscription_counts(rk.datasets.load_sample_subscriptions(), freq="M")
-    assert (t["end"] == t["retained"] + t["new"] + t["reactivated"]).all()
+    assert (t["end"] == t["retained"] + t["new_active"] + t["reactivated"]).all()
     assert t["reactivated"].sum() > 0 and t["lost"].sum() > 0
 
 

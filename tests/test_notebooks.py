@@ -67,3 +67,25 @@ def test_notebooks_call_the_package_instead_of_defining_helpers(notebook):
     for cell in code_cells(notebook):
         source = "".join(cell["source"])
         assert not re.search(r"^\s*(def|class) ", source, re.M), "move helpers into retention_kit"
+
+
+def markdown_cells(path: Path) -> list[str]:
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+
+
+def test_ends_its_teaching_part_with_try_this_exercises(notebook):
+    cells = markdown_cells(notebook)
+    headings = [(k, line) for k, text in enumerate(cells) for line in text.splitlines() if line.startswith("## ")]
+    try_this = [k for k, line in headings if re.match(r"^## Try this\s*$", line)]
+    assert len(try_this) == 1, "exactly one '## Try this' section"
+    k = try_this[0]
+    # it closes the teaching part: no numbered teaching section after it
+    later = [line for j, line in headings if j > k]
+    assert not any(re.match(r"^## \d+\.", line) for line in later), later
+    exercises = re.findall(r"^\d+\. .*$", cells[k], re.M)
+    assert 2 <= len(exercises) <= 3, f"{len(exercises)} exercises; expected two or three"
+    for exercise in exercises:
+        assert "Predict" in exercise, f"ask the reader to predict first: {exercise[:80]}"
+        assert "What you should see" in exercise, f"say what they should see: {exercise[:80]}"
+        assert "`" in exercise, f"name the parameter or line to change: {exercise[:80]}"

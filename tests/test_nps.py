@@ -1023,6 +1023,28 @@ def test_churn_by_nps_group_hand_fixture():
     assert lo < 50 < hi
 
 
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
+def test_churn_by_nps_group_interval_honours_confidence(confidence):
+    from scipy.stats import binomtest
+
+    survey = rk.datasets.load_sample_survey()
+    subs = rk.datasets.load_sample_subscriptions()
+    t = rk.churn_by_nps_group(survey, subs, months=12, observation_end="2025-06-30",
+                              confidence=confidence)
+    assert t.attrs["interval"] == "wilson" and t.attrs["confidence"] == confidence
+    for row in t.itertuples():
+        ci = binomtest(int(row.churned), int(row.eligible)).proportion_ci(
+            confidence_level=confidence, method="wilson")
+        assert row.ci_low == pytest.approx(100 * ci.low) and row.ci_high == pytest.approx(100 * ci.high)
+
+
+def test_churn_by_nps_group_refuses_a_bad_confidence():
+    survey = rk.datasets.load_sample_survey()
+    subs = rk.datasets.load_sample_subscriptions()
+    with pytest.raises(RetentionDataError, match="confidence=95"):
+        rk.churn_by_nps_group(survey, subs, months=12, observation_end="2025-06-30", confidence=95)
+
+
 def test_detractors_churn_more_in_the_sample():
     survey = rk.datasets.load_sample_survey()
     subs = rk.datasets.load_sample_subscriptions()

@@ -94,7 +94,7 @@ def test_window_and_string_ids():
 def test_passes_through_the_kit(log):
     counts = rk.customer_counts(log, freq="M", active_days=90, observation_end="2024-12-31")
     assert len(counts) == 36
-    assert (counts["end"] == counts["retained"] + counts["new"] + counts["reactivated"]).all()
+    assert (counts["end"] == counts["retained"] + counts["new_active"] + counts["reactivated"]).all()
     assert counts["acquired"].sum() == 20_000  # everybody's first purchase is inside the window
     summary = rk.rfm_summary(log, freq="W", observation_end="2024-12-31")
     assert len(summary) == 20_000
