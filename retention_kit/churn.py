@@ -17,6 +17,7 @@ import pandas as pd
 from . import _engine
 from .activity import Activity, activity, day
 from .errors import RetentionDataError
+from .validation import ACTIVE_DAYS, OBSERVATION_END, DateLike, Freq, Options, Table, Weekday, validate_params
 from .periods import complete_periods
 
 __all__ = ["CHURN_METHODS", "churn_rate", "churn_table"]
@@ -163,6 +164,14 @@ def _rate(stats: _PeriodStats, method: str) -> tuple[float, str]:
     )
 
 
+@validate_params(
+    table=Table(),
+    start=DateLike(),
+    end=DateLike(),
+    method=Options(*CHURN_METHODS),
+    active_days=[ACTIVE_DAYS, None],
+    observation_end=OBSERVATION_END,
+)
 def churn_rate(
     table: pd.DataFrame,
     *,
@@ -264,10 +273,6 @@ def churn_rate(
     net_loss          0.00
     complement       40.00
     """
-    if method not in CHURN_METHODS:
-        raise RetentionDataError(
-            f"method={method!r}: expected one of {', '.join(repr(m) for m in CHURN_METHODS)}."
-        )
     act = activity(table, active_days=active_days, observation_end=observation_end)
     p0, p1 = _period_days(start, end, act)
     stats = _Runs(act).stats(p0, p1)
@@ -302,6 +307,13 @@ def _period_days(start: object, end: object, act: Activity) -> tuple[int, int]:
     return p0, p1
 
 
+@validate_params(
+    table=Table(),
+    freq=Freq(),
+    active_days=[ACTIVE_DAYS, None],
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+)
 def churn_table(
     table: pd.DataFrame,
     *,

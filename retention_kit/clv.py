@@ -22,6 +22,22 @@ import pandas as pd
 
 from . import _engine
 from .errors import RetentionDataError
+from .validation import (
+    Anything,
+    DateLike,
+    Fitted,
+    Flag,
+    Integer,
+    Number,
+    Options,
+    Table,
+    validate_params,
+)
+
+SUMMARY_FREQ = Options("D", "W", "M")
+MULTIPLIER = Number(low=0, closed="neither", what="a positive number", text="a positive number")
+UNIT_DAYS = Number(low=0, closed="neither", text="a positive number of days per unit (7 for weeks)")
+PENALIZER = Number(low=0, text="a number >= 0 (0 for none)")
 from .inputs import canonical
 from .inputs import observation_end as _read_end
 from .models import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel, ParetoNBDModel, TransactionModel
@@ -66,12 +82,6 @@ def _periods(days: np.ndarray, freq: str) -> np.ndarray:
 def _unit_length(freq: str) -> float:
     """Length of one period number step in the period's own unit (weeks step by 7 days)."""
     return 7.0 if freq == "W" else 1.0
-
-
-def _check_multiplier(freq_multiplier: float) -> float:
-    if isinstance(freq_multiplier, bool) or not isinstance(freq_multiplier, (int, float, np.integer, np.floating)) or not freq_multiplier > 0:
-        raise RetentionDataError(f"freq_multiplier={freq_multiplier!r}: expected a positive number.")
-    return float(freq_multiplier)
 
 
 def rfm_summary(
@@ -132,9 +142,7 @@ def rfm_summary(
     [2.0, 30.429, 38.857, 22.345]
     """
     transactions = _check_transactions(transactions)
-    if freq not in _UNIT_DAYS:
-        raise RetentionDataError(f"freq={freq!r}: expected 'D', 'W' or 'M'.")
-    multiplier = _check_multiplier(freq_multiplier)
+    multiplier = float(freq_multiplier)
     if observation_end is None:
         raise RetentionDataError(
             "observation_end: pass the last day of the observation explicitly; T, the age of "
@@ -182,6 +190,14 @@ def rfm_summary(
     return out
 
 
+@validate_params(
+    transactions=Table(),
+    calibration_end=DateLike(),
+    observation_end=DateLike(),
+    freq=SUMMARY_FREQ,
+    freq_multiplier=MULTIPLIER,
+    monetary=Flag(),
+)
 def calibration_holdout(
     transactions: pd.DataFrame,
     *,
@@ -243,7 +259,7 @@ def calibration_holdout(
     if monetary:
         means = per_period.groupby("customer_id")["amount"].mean()
         out["monetary_value_holdout"] = means.reindex(out.index, fill_value=0.0)
-    scale = _unit_length(freq) * _check_multiplier(freq_multiplier)
+    scale = _unit_length(freq) * float(freq_multiplier)
     end_periods = _periods(np.array([cal_day, obs_day]), freq)
     out["duration_holdout"] = float(end_periods[1] - end_periods[0]) / scale
     out.attrs.update(calibration.attrs)
@@ -251,6 +267,12 @@ def calibration_holdout(
     return out
 
 
+@validate_params(
+    summary=Table(),
+    penalizer=PENALIZER,
+    compress=Flag(),
+    time_unit_days=[UNIT_DAYS, None],
+)
 def fit_bgnbd(
     summary: pd.DataFrame,
     *,
@@ -298,6 +320,13 @@ def fit_bgnbd(
     return BetaGeoModel(penalizer=penalizer).fit(summary, time_unit_days=time_unit_days, compress=compress)
 
 
+@validate_params(
+    summary=Table(),
+    penalizer=PENALIZER,
+    compress=Flag(),
+    time_unit_days=[UNIT_DAYS, None],
+    seed=Integer(low=0),
+)
 def fit_paretonbd(
     summary: pd.DataFrame,
     *,
@@ -326,6 +355,12 @@ def fit_paretonbd(
     )
 
 
+@validate_params(
+    summary=Table(),
+    penalizer=PENALIZER,
+    compress=Flag(),
+    time_unit_days=[UNIT_DAYS, None],
+)
 def fit_mbgnbd(
     summary: pd.DataFrame,
     *,
@@ -350,6 +385,12 @@ def fit_mbgnbd(
     )
 
 
+@validate_params(
+    summary=Table(),
+    penalizer=PENALIZER,
+    nonpositive=Options("error", "exclude"),
+    time_unit_days=[UNIT_DAYS, None],
+)
 def fit_gamma_gamma(
     summary: pd.DataFrame,
     *,
@@ -451,6 +492,11 @@ def _time_unit(model: Any, summary: pd.DataFrame | None, time_unit_days: float |
     return float(unit)
 
 
+@validate_params(
+    model=Fitted(),
+    summary=Table(),
+    days=Number(low=0, closed="neither", what="a number of days"),
+)
 def expected_purchases(model: TransactionModel, summary: pd.DataFrame, *, days: float) -> pd.Series:
     """Expected purchases of each customer in the next ``days`` days.
 
@@ -480,6 +526,10 @@ def expected_purchases(model: TransactionModel, summary: pd.DataFrame, *, days: 
     return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="expected_purchases")
 
 
+@validate_params(
+    model=Fitted(),
+    summary=Table(),
+)
 def probability_alive(model: TransactionModel, summary: pd.DataFrame) -> pd.Series:
     """P(alive): the probability that each customer is still active at the end of the summary.
 
@@ -501,6 +551,16 @@ def probability_alive(model: TransactionModel, summary: pd.DataFrame) -> pd.Seri
     return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="p_alive")
 
 
+@validate_params(
+    model=Fitted(),
+    spend_model=Fitted(what="a fitted Gamma-Gamma model from fit_gamma_gamma"),
+    summary=Table(),
+    months=Integer(low=1, unit="months"),
+    monthly_discount_rate=Number(low=0, high=1, closed="left", text="a monthly rate such as 0.01"),
+    margin=Number(low=0, high=1, closed="right", text="a share of revenue in (0, 1]"),
+    month_days=Number(low=0, closed="neither", what="a number of days"),
+    time_unit_days=[UNIT_DAYS, None],
+)
 def customer_lifetime_value(
     model: TransactionModel,
     spend_model: GammaGammaModel,
@@ -559,14 +619,6 @@ def customer_lifetime_value(
     >>> bool((clv >= 0).all()), round(float(clv.loc["0001"]), 2) > 0
     (True, True)
     """
-    if not isinstance(months, (int, np.integer)) or isinstance(months, bool) or months < 1:
-        raise RetentionDataError(f"months={months!r}: expected a whole number of months >= 1.")
-    if not 0 <= monthly_discount_rate < 1:
-        raise RetentionDataError(
-            f"monthly_discount_rate={monthly_discount_rate!r}: expected a monthly rate such as 0.01."
-        )
-    if not 0 < margin <= 1:
-        raise RetentionDataError(f"margin={margin!r}: expected a share of revenue in (0, 1].")
     f_col, r_col, t_col = _summary_columns(summary)
     m_col = "monetary_value" if "monetary_value" in summary.columns else "monetary_value_cal"
     if m_col not in summary.columns:
@@ -595,6 +647,16 @@ def customer_lifetime_value(
     return pd.Series(margin * clv, index=summary.index, name="clv")
 
 
+@validate_params(
+    model=Fitted(),
+    spend_model=Fitted(what="a fitted Gamma-Gamma model from fit_gamma_gamma"),
+    summary=Table(),
+    threshold=Number(low=0, high=1, closed="right", text="a probability in (0, 1]"),
+    months=Integer(low=1, unit="months"),
+    monthly_discount_rate=Number(low=0, high=1, closed="left", text="a monthly rate such as 0.01"),
+    margin=Number(low=0, high=1, closed="right", text="a share of revenue in (0, 1]"),
+    month_days=Number(low=0, closed="neither", what="a number of days"),
+)
 def winback_list(
     model: TransactionModel,
     spend_model: GammaGammaModel,
@@ -636,8 +698,6 @@ def winback_list(
     >>> bool((w["p_alive"] < 0.3).all()), bool(w["value_at_stake"].is_monotonic_decreasing)
     (True, True)
     """
-    if not 0 < threshold <= 1:
-        raise RetentionDataError(f"threshold={threshold!r}: expected a probability in (0, 1].")
     p_alive = probability_alive(model, summary)
     clv = customer_lifetime_value(model, spend_model, summary, months=months,
                                   monthly_discount_rate=monthly_discount_rate, margin=margin,
@@ -651,6 +711,11 @@ def winback_list(
     return lapsed.sort_values("value_at_stake", ascending=False, kind="stable")
 
 
+@validate_params(
+    model=Fitted(),
+    calibration=Table(),
+    max_frequency=Integer(low=1),
+)
 def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, max_frequency: int = 7) -> pd.DataFrame:
     """Actual versus predicted holdout purchases, by calibration frequency.
 
@@ -696,6 +761,13 @@ def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, ma
     return table
 
 
+@validate_params(
+    model=Fitted(),
+    transactions=Table(),
+    start=DateLike(),
+    end=DateLike(),
+    unit_days=[UNIT_DAYS, None],
+)
 def cumulative_repeat_transactions(
     model: TransactionModel,
     transactions: pd.DataFrame,
@@ -762,6 +834,14 @@ def cumulative_repeat_transactions(
                          "actual": actual, "expected": expected})
 
 
+@validate_params(
+    model=Fitted(),
+    transactions=Table(),
+    customer_id=Anything(what="a customer id"),
+    end=DateLike(),
+    freq=SUMMARY_FREQ,
+    freq_multiplier=[MULTIPLIER, None],
+)
 def p_alive_history(
     model: TransactionModel,
     transactions: pd.DataFrame,
@@ -806,7 +886,7 @@ def p_alive_history(
             )
         multiplier = model_unit / _UNIT_DAYS[freq]
     else:
-        multiplier = _check_multiplier(freq_multiplier)
+        multiplier = float(freq_multiplier)
         if model_unit is not None and not np.isclose(_UNIT_DAYS[freq] * multiplier, model_unit):
             raise RetentionDataError(
                 f"freq_multiplier={freq_multiplier!r}: with freq={freq!r} it measures time in units of "
@@ -842,6 +922,11 @@ _SEGMENTS = [  # (name, recency scores, frequency-monetary scores), first match 
 ]
 
 
+@validate_params(
+    transactions=Table(),
+    observation_end=DateLike(),
+    bins=Integer(low=2),
+)
 def rfm_segments(
     transactions: pd.DataFrame,
     *,
@@ -886,8 +971,6 @@ def rfm_segments(
     transactions = _check_transactions(transactions)
     if "amount" not in transactions.columns:
         raise RetentionDataError("transactions: RFM needs an 'amount' column (load with amount_col=...).")
-    if not isinstance(bins, (int, np.integer)) or bins < 2:
-        raise RetentionDataError(f"bins={bins!r}: expected a whole number >= 2.")
     dates = transactions["date"]
     end = _read_end(observation_end, first=dates.min(), last=dates.max())
     kept = transactions[dates <= end + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)]

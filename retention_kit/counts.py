@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from . import _engine
+from .validation import ACTIVE_DAYS, OBSERVATION_END, Freq, Table, Weekday, validate_params
 from .activity import Activity, subscriptions_activity, transactions_activity
 from .periods import complete_periods
 
@@ -33,6 +34,13 @@ def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end
     return table[_COLUMNS]
 
 
+@validate_params(
+    transactions=Table(),
+    freq=Freq(),
+    active_days=ACTIVE_DAYS,
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+)
 def customer_counts(
     transactions: pd.DataFrame,
     *,
@@ -135,6 +143,12 @@ def customer_counts(
     return _counts(act, freq, week_start)
 
 
+@validate_params(
+    subscriptions=Table(),
+    freq=Freq(),
+    observation_end=OBSERVATION_END,
+    week_start=Weekday(),
+)
 def subscription_counts(
     subscriptions: pd.DataFrame,
     *,
