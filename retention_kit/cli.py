@@ -9,31 +9,42 @@ so a failed run leaves no partial report that looks like success.
 
 ``retention-kit check FILE --kind transactions`` validates one export and prints what
 the loader made of it.
+
+The command works wherever the kit is installed: the notebooks and the bundled samples
+ship inside the package (``retention_kit.notebooks`` and ``retention_kit.data``, the
+repository's ``notebooks/`` and ``data/`` folders) and are found with
+:mod:`importlib.resources`. What it does with each notebook (its inputs, and which
+parameters carry the period, activity rule, segment column and dates) comes from the
+registry :mod:`retention_kit.report_registry`. Its hints for a rejected input come from
+the error's ``parameter`` and ``column`` fields, mapped to a command-line flag and a
+config key by the one table :data:`LOADER_OPTIONS`, never from the message text.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import shutil
 import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from ._resources import bundled_folder
 from .errors import RetentionDataError
 from .loading import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
+from .report_registry import NOTEBOOKS, NotebookSpec
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["main", "NOTEBOOKS", "KINDS"]
+__all__ = ["main", "NOTEBOOKS", "KINDS", "LOADER_OPTIONS"]
 
 #: The input kinds, their loaders, and the loader options the command line can set.
 KINDS: dict[str, Any] = {
@@ -43,53 +54,39 @@ KINDS: dict[str, Any] = {
     "sessions": load_sessions,
 }
 
-# command-line option -> (loader option, kinds it applies to)
-_COLUMN_OPTIONS = {
-    "customer_col": ("customer_col", ("transactions", "subscriptions", "survey")),
-    "date_col": ("date_col", ("transactions", "survey")),
-    "amount_col": ("amount_col", ("transactions",)),
-    "start_col": ("start_col", ("subscriptions",)),
-    "end_col": ("end_col", ("subscriptions",)),
-    "mrr_col": ("mrr_col", ("subscriptions",)),
-    "score_col": ("score_col", ("survey",)),
-    "visitor_col": ("visitor_col", ("sessions",)),
-    "time_col": ("time_col", ("sessions",)),
-    "date_format": ("date_format", ("transactions", "subscriptions", "survey", "sessions")),
-    "decimal": ("decimal", ("transactions", "subscriptions")),
-    "sep": ("sep", ("transactions", "subscriptions", "survey", "sessions")),
-    "encoding": ("encoding", ("transactions", "subscriptions", "survey", "sessions")),
-    "refunds": ("refunds", ("transactions",)),
-    "duplicates": ("duplicates", ("transactions",)),
-    "blank_ids": ("blank_ids", ("transactions", "subscriptions", "survey")),
-    "invalid_scores": ("invalid", ("survey",)),
+#: Loader option -> its command-line flag (``None``: settable only in --config). The
+#: config key is the loader option itself (``[transactions] decimal = ","``). A flag
+#: applies to the input kinds whose loader takes the option (see :func:`_kinds_of`).
+LOADER_OPTIONS: dict[str, str | None] = {
+    "customer_col": "--customer-col",
+    "date_col": "--date-col",
+    "amount_col": "--amount-col",
+    "start_col": "--start-col",
+    "end_col": "--end-col",
+    "mrr_col": "--mrr-col",
+    "score_col": "--score-col",
+    "visitor_col": "--visitor-col",
+    "time_col": "--time-col",
+    "date_format": "--date-format",
+    "decimal": "--decimal",
+    "sep": "--sep",
+    "encoding": "--encoding",
+    "refunds": "--refunds",
+    "duplicates": "--duplicates",
+    "blank_ids": "--blank-ids",
+    "invalid": "--invalid-scores",
+    "keep_columns": None,
 }
 
-@dataclass(frozen=True)
-class Notebook:
-    """How the command runs one notebook: its inputs and the parameters it injects."""
 
-    name: str
-    requires: tuple[str, ...]
-    optional: tuple[str, ...] = ()
-    period_param: str | None = None
+def _dest(flag: str) -> str:
+    """The argparse attribute of a flag: ``--invalid-scores`` -> ``invalid_scores``."""
+    return flag[2:].replace("-", "_")
 
 
-#: The notebooks in reading order. A notebook runs when its required inputs are given
-#: (or, with no input at all, on the bundled data).
-NOTEBOOKS: tuple[Notebook, ...] = (
-    Notebook("01_customer_retention_rate", requires=("transactions",), period_param="FREQ"),
-    Notebook("02_churn_definitions_compared", requires=("subscriptions",), period_param="FREQ"),
-    Notebook("03_cohort_retention", requires=("transactions",), optional=("sessions",), period_param="FREQ"),
-    Notebook("04_probabilistic_clv", requires=("transactions",)),
-    Notebook("05_nps_analysis", requires=("survey",), optional=("subscriptions",)),
-)
-
-_PARAM_OF_KIND = {
-    "transactions": "TRANSACTIONS",
-    "subscriptions": "SUBSCRIPTIONS",
-    "survey": "SURVEY",
-    "sessions": "SESSIONS",
-}
+def _kinds_of(option: str) -> tuple[str, ...]:
+    """The input kinds whose loader takes ``option``."""
+    return tuple(kind for kind, loader in KINDS.items() if option in inspect.signature(loader).parameters)
 
 
 class UsageError(Exception):
@@ -97,13 +94,10 @@ class UsageError(Exception):
 
 
 def _notebook_dir() -> Path:
-    folder = Path(__file__).resolve().parent.parent / "notebooks"
-    if not folder.is_dir():
-        raise UsageError(
-            f"the notebooks folder is missing ({folder}). The command runs the notebooks of a "
-            "retention-kit checkout: install the kit from it with `pip install -e .`."
-        )
-    return folder
+    try:
+        return bundled_folder("notebooks")
+    except RetentionDataError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def _read_config(path: str | None) -> tuple[dict[str, dict[str, Any]], Path]:
@@ -145,14 +139,14 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[s
             if len(options):
                 raise UsageError(f"[{kind}] in --config has options but no source (the file to read).")
             continue
-        for option, (loader_option, kinds) in _COLUMN_OPTIONS.items():
-            value = getattr(args, option, None)
-            if value is not None and kind in kinds:
-                options[loader_option] = value
+        for option, flag in LOADER_OPTIONS.items():
+            value = getattr(args, _dest(flag), None) if flag else None
+            if value is not None and kind in _kinds_of(option):
+                options[option] = value
         if kind == "transactions":
             missing = [o for o in ("customer_col", "date_col") if o not in options]
             if missing:
-                flags = " and ".join(f"--{o.replace('_', '-')}" for o in missing)
+                flags = " and ".join(str(LOADER_OPTIONS[o]) for o in missing)
                 raise UsageError(
                     f"transactions file: name its {' and '.join(o[:-4] for o in missing)} column with {flags} "
                     "(or customer_col / date_col in the [transactions] section of --config)."
@@ -185,27 +179,40 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[s
     return inputs, report
 
 
-def _explain(kind: str, exc: RetentionDataError) -> str:
-    text = str(exc)
-    hints = []
-    for option, (loader_option, kinds) in _COLUMN_OPTIONS.items():
-        if kind in kinds and f"{loader_option}=" in text:
-            hints.append(f"--{option.replace('_', '-')}")
-    hint = (
-        f" Set it with {' / '.join(hints)} (a command-line option applies to every input "
-        f"given) or in the [{kind}] section of --config."
-        if hints else f" Adjust the [{kind}] section of --config or the command-line options."
-    )
-    return f"{kind} file: {text}{hint}"
+def _explain(kind: str, exc: RetentionDataError, options: dict[str, Any], segment: str | None = None) -> str:
+    """The error's message plus where to set the option that settles it.
+
+    The option is ``exc.parameter``; when the error also names a data column
+    (``exc.column``), the column option that picked that column is offered too, since
+    naming another column may be the fix. Only options of this input's loader count.
+    """
+    if exc.parameter == "keep_columns" and segment is not None and exc.column == segment:
+        # the command added --segment-col to the columns this input keeps
+        return f"{kind} file: {exc} Set it with --segment-col or segment_col in the [report] section of --config."
+    settling = [exc.parameter] if exc.parameter else []
+    if exc.column is not None:
+        settling += [o for o, value in options.items() if o.endswith("_col") and value == exc.column]
+    settling = [o for i, o in enumerate(settling) if o in LOADER_OPTIONS and o not in settling[:i]
+                and kind in _kinds_of(o)]
+    flags = [str(LOADER_OPTIONS[o]) for o in settling if LOADER_OPTIONS[o]]
+    keys = " / ".join(settling)
+    if flags:
+        hint = (f" Set it with {' / '.join(flags)} (a command-line option applies to every input "
+                f"given) or {keys} in the [{kind}] section of --config.")
+    elif settling:
+        hint = f" Set {keys} in the [{kind}] section of --config."
+    else:
+        hint = f" Adjust the [{kind}] section of --config or the command-line options."
+    return f"{kind} file: {exc}{hint}"
 
 
-def _load(kind: str, options: dict[str, Any]) -> pd.DataFrame:
+def _load(kind: str, options: dict[str, Any], segment: str | None = None) -> pd.DataFrame:
     try:
         return KINDS[kind](**options)
     except TypeError as exc:
         raise UsageError(f"[{kind}]: {exc}. Check the option names in --config.") from None
     except RetentionDataError as exc:
-        raise UsageError(_explain(kind, exc)) from None
+        raise UsageError(_explain(kind, exc, options, segment)) from None
 
 
 def _summary(kind: str, frame: pd.DataFrame) -> list[str]:
@@ -223,22 +230,24 @@ def _summary(kind: str, frame: pd.DataFrame) -> list[str]:
     return lines
 
 
-def _parameters(notebook: Notebook, inputs: dict[str, dict[str, Any]], report: dict[str, Any]) -> dict[str, Any]:
+def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], report: dict[str, Any]) -> dict[str, Any]:
+    """The values injected into the notebook's parameters cell, read from its registry entry."""
     params: dict[str, Any] = {}
-    for kind in notebook.requires + notebook.optional:
-        if inputs:
-            params[_PARAM_OF_KIND[kind]] = inputs.get(kind)
-    if inputs and "transactions" in notebook.requires and notebook.name.startswith("04"):
-        # the paper's dates belong to CDNOW: derive them from the export instead
-        params.update(CALIBRATION_END=None, OBSERVATION_END=None, WORKED_CUSTOMER=None)
-    if inputs and notebook.name.startswith("02"):
-        params.update(OBSERVATION_END=None, SEGMENT_COL=report.get("segment_col"))
-    if inputs and notebook.name.startswith("05"):
-        params.update(OBSERVATION_END=None, SEGMENT_COL=report.get("segment_col"))
+    if inputs:
+        for given in notebook.inputs:
+            params[given.parameter] = inputs.get(given.kind)
+        # the default dates and worked customer belong to the bundled data (CDNOW, the
+        # synthetic samples): on the user's exports the notebook derives them instead
+        for name in (notebook.observation_end_param, notebook.calibration_end_param,
+                     notebook.worked_customer_param):
+            if name is not None:
+                params[name] = None
+        if notebook.segment_param is not None:
+            params[notebook.segment_param] = report.get("segment_col")
     if "period" in report and notebook.period_param:
         params[notebook.period_param] = report["period"]
-    if "active_days" in report and notebook.name.startswith("01"):
-        params["ACTIVE_DAYS"] = int(report["active_days"])
+    if "active_days" in report and notebook.activity_param:
+        params[notebook.activity_param] = int(report["active_days"])
     return params
 
 
@@ -257,11 +266,11 @@ def _report(args: argparse.Namespace) -> int:
     if inputs:
         print("checking the inputs:")
         for kind, options in inputs.items():
-            frame = _load(kind, options)
+            frame = _load(kind, options, report.get("segment_col"))
             for line in _summary(kind, frame):
                 print(f"  [{kind}] {line.strip()}")
         if "survey" in inputs and "subscriptions" in inputs:
-            survey = _load("survey", inputs["survey"])
+            survey = _load("survey", inputs["survey"], report.get("segment_col"))
             if "customer_id" not in survey.columns or "date" not in survey.columns:
                 raise UsageError(
                     "survey file: linking answers to churn needs the survey's customer id and answer "
@@ -271,21 +280,25 @@ def _report(args: argparse.Namespace) -> int:
     else:
         print("no input given: running every notebook on the bundled sample data")
     wanted = [w.strip().zfill(2) for w in args.notebooks.split(",")] if args.notebooks else []
-    unknown = [w for w in wanted if w not in {nb.name[:2] for nb in NOTEBOOKS}]
+    unknown = [w for w in wanted if w not in {nb.number for nb in NOTEBOOKS}]
     if unknown:
         raise UsageError(
             f"--notebooks {args.notebooks}: no notebook numbered {', '.join(unknown)}; the notebooks are "
             f"{', '.join(nb.name for nb in NOTEBOOKS)}."
         )
-    selected = [nb for nb in NOTEBOOKS if not wanted or nb.name[:2] in wanted]
+    selected = [nb for nb in NOTEBOOKS if not wanted or nb.number in wanted]
     plan = []
     for nb in selected:
-        missing = [k for k in nb.requires if inputs and k not in inputs]
+        missing = [k for k in nb.required_kinds if inputs and k not in inputs]
         if missing:
             print(f"skip {nb.name}: needs --{missing[0]} (not given)")
             continue
-        if nb.name.startswith("04") and inputs and not inputs["transactions"].get("amount_col"):
-            print(f"skip {nb.name}: needs --amount-col (CLV needs order values)")
+        lacking = [i for i in nb.inputs if inputs and i.needs and i.kind in inputs
+                   and not inputs[i.kind].get(i.needs)]
+        if lacking:
+            need = lacking[0]
+            flag = LOADER_OPTIONS.get(need.needs) or need.needs
+            print(f"skip {nb.name}: needs {flag} ({need.reason})")
             continue
         plan.append(nb)
     if not plan:
@@ -337,8 +350,8 @@ class NotebookFailed(Exception):
 
 
 def _check(args: argparse.Namespace) -> int:
-    inputs, _ = _inputs(argparse.Namespace(**{**vars(args), args.kind: args.file}))
-    frame = _load(args.kind, inputs[args.kind])
+    inputs, report = _inputs(argparse.Namespace(**{**vars(args), args.kind: args.file}))
+    frame = _load(args.kind, inputs[args.kind], report.get("segment_col"))
     print(f"{args.kind}: {args.file}")
     for line in _summary(args.kind, frame):
         print(line)

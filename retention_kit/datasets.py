@@ -4,8 +4,11 @@ The CDNOW files are read straight from the installed ``lifetimes`` package with
 :mod:`importlib.resources`. ``lifetimes.datasets`` itself is never imported: it needs
 ``pkg_resources``, which current setuptools no longer provides.
 
-The synthetic samples live in the repository's ``data/`` folder, made by the seeded
-generator ``data/generate.py`` (see ``data/README.md`` for provenance and checksums).
+The synthetic samples are our own data, made by the seeded generator ``data/generate.py``
+(see ``data/README.md`` for provenance and checksums). They live in the repository's
+``data/`` folder and ship inside the package as ``retention_kit.data`` (with the
+generator and its README), so they are found with :mod:`importlib.resources` wherever
+the kit is installed: from a wheel, or editable from a checkout.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from ._compat import import_lifetimes
+from ._resources import bundled_folder
 from .errors import RetentionDataError
 from .loading import (
     LoadReport,
@@ -105,8 +109,8 @@ def sample_path(name: str) -> Path:
     """Path of a bundled synthetic sample: ``"orders"``, ``"subscriptions"``, ``"survey"``
     or ``"sessions"``.
 
-    The files sit in the repository's ``data/`` folder, so the kit must be installed
-    from a checkout (``pip install -e .``, which ``make`` does).
+    The files ship with the kit as package data (``retention_kit.data``, the repository's
+    ``data/`` folder), so this works in any installation, not only in a checkout.
 
     Examples
     --------
@@ -114,13 +118,17 @@ def sample_path(name: str) -> Path:
     'orders.csv'
     """
     if name not in _SAMPLES:
-        raise RetentionDataError(f"name={name!r}: expected one of {sorted(_SAMPLES)}.")
-    path = Path(__file__).resolve().parent.parent / "data" / _SAMPLES[name]
+        raise RetentionDataError(
+            f"name={name!r}: expected one of {sorted(_SAMPLES)}.",
+            parameter="name",
+            options=sorted(_SAMPLES),
+        )
+    path = bundled_folder("data") / _SAMPLES[name]
     if not path.is_file():
         raise RetentionDataError(
-            f"the sample file {path} is missing. The samples ship with the repository's data/ "
-            "folder: install the kit from a checkout with `pip install -e .`, or regenerate "
-            "them with `python data/generate.py`."
+            f"the sample file {path} is missing. The samples ship with the kit (the "
+            "repository's data/ folder): reinstall it, or in a checkout regenerate them with "
+            "`python data/generate.py`."
         )
     return path
 
@@ -198,9 +206,9 @@ def load_sample_sessions() -> pd.DataFrame:
 def sample_truth() -> dict:
     """The true parameters the synthetic samples were generated with.
 
-    Read from ``TRUE_PARAMS`` in the repository's ``data/generate.py``, so that a
-    notebook can put estimates beside the truth (for example the BG/NBD and Gamma-Gamma
-    parameters of the synthetic shop).
+    Read from ``TRUE_PARAMS`` in the generator ``data/generate.py``, which ships with
+    the samples (``retention_kit.data``), so that a notebook can put estimates beside
+    the truth (for example the BG/NBD and Gamma-Gamma parameters of the synthetic shop).
 
     Examples
     --------

@@ -177,7 +177,8 @@ def _read(
         if not path.is_file():
             raise RetentionDataError(
                 f"source: no file at {str(path)!r}. Check the path (relative paths are read "
-                f"from {os.getcwd()!r})."
+                f"from {os.getcwd()!r}).",
+                parameter="source",
             )
         if sep == "auto":
             sep = _sniff_separator(path, encoding)
@@ -185,12 +186,14 @@ def _read(
             header = pd.read_csv(path, nrows=0, sep=sep, encoding=encoding)
         except pd.errors.EmptyDataError:
             raise RetentionDataError(
-                f"source: {name!r} is empty (no header, no rows). Export the data again."
+                f"source: {name!r} is empty (no header, no rows). Export the data again.",
+                parameter="source",
             ) from None
         except (UnicodeDecodeError, pd.errors.ParserError) as exc:
             raise RetentionDataError(
                 f"source: {name!r} could not be read as a {sep!r}-separated text file "
-                f"with encoding {encoding!r} ({exc}). Pass sep= or encoding= to match the file."
+                f"with encoding {encoding!r} ({exc}). Pass sep= or encoding= to match the file.",
+                parameter="encoding" if isinstance(exc, UnicodeDecodeError) else "sep",
             ) from None
         _check_columns(header.columns, wanted, name)
         dtype = {col: "str" for col in text_columns if col is not None}
@@ -208,18 +211,21 @@ def _read(
             raise RetentionDataError(
                 f"source: {name!r} could not be read as a {sep!r}-separated text file with "
                 f"encoding {encoding!r}: {exc}. Check that every row has as many fields as the "
-                "header (quote values that contain the separator), or pass sep= / encoding=."
+                "header (quote values that contain the separator), or pass sep= / encoding=.",
+                parameter="encoding" if isinstance(exc, UnicodeDecodeError) else "sep",
             ) from None
         # line 1 is the header, so data row i sits on line i + 2
         where = [f"line {i + 2}" for i in range(len(raw))]
     else:
         raise RetentionDataError(
-            f"source: expected a CSV path or a pandas DataFrame, got {type(source).__name__}."
+            f"source: expected a CSV path or a pandas DataFrame, got {type(source).__name__}.",
+            parameter="source",
         )
     if len(raw) == 0:
         raise RetentionDataError(
             f"source: {name!r} has a header but no data rows. Export the data again, "
-            "or check that the right file was given."
+            "or check that the right file was given.",
+            parameter="source",
         )
     return _Frame(raw, where, name)
 
@@ -234,7 +240,9 @@ def _sniff_separator(path: Path, encoding: str) -> str:
         with open(path, encoding=encoding, errors="replace") as f:
             header = f.readline()
     except OSError as exc:
-        raise RetentionDataError(f"source: {path.name!r} could not be opened ({exc}).") from None
+        raise RetentionDataError(
+            f"source: {path.name!r} could not be opened ({exc}).", parameter="source"
+        ) from None
     unquoted = re.sub(r'"[^"]*"', "", header)  # separators inside quoted names do not count
     counts = {c: unquoted.count(c) for c in (",", ";", "\t", "|")}
     best = max(counts, key=lambda c: counts[c])
@@ -247,7 +255,9 @@ def _check_columns(available: pd.Index, wanted: Mapping[str, str], name: str) ->
             listed = ", ".join(repr(str(c)) for c in available)
             raise RetentionDataError(
                 f"{param}={col!r}: {name!r} has no column {col!r}. "
-                f"Available columns: {listed}. Pass {param}= with one of them."
+                f"Available columns: {listed}. Pass {param}= with one of them.",
+                parameter=param,
+                column=col,
             )
 
 
@@ -277,10 +287,17 @@ def _ids(
             raise RetentionDataError(
                 f"{param}={col!r}: {int(blank.sum()):,} rows have a blank {what}: "
                 f"{describe_rows(blank, None, frame.where)}. Fill them in, or pass "
-                f"blank_ids='exclude' to leave those rows out (they are counted in the load report)."
+                f"blank_ids='exclude' to leave those rows out (they are counted in the load report).",
+                parameter="blank_ids",
+                column=col,
+                options=("error", "exclude"),
             )
         else:
-            raise RetentionDataError(f"blank_ids={blank_ids!r}: expected 'error' or 'exclude'.")
+            raise RetentionDataError(
+                f"blank_ids={blank_ids!r}: expected 'error' or 'exclude'.",
+                parameter="blank_ids",
+                options=("error", "exclude"),
+            )
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
         values = values.astype("str").str.strip()
     return values
@@ -321,7 +338,9 @@ def _dates(
         if blank.any() and not allow_blank:
             raise RetentionDataError(
                 f"{param}={col!r}: {int(blank.sum()):,} rows have no date: "
-                f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows."
+                f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
+                parameter=param,
+                column=col,
             )
         return parsed.astype("datetime64[us]")
     text = values.astype("string").str.strip()
@@ -330,7 +349,9 @@ def _dates(
         bad = blank & mask
         raise RetentionDataError(
             f"{param}={col!r}: {int(bad.sum()):,} rows have a blank date: "
-            f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows."
+            f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows.",
+            parameter=param,
+            column=col,
         )
     todo = mask & ~blank
     sub = text[todo]
@@ -348,7 +369,9 @@ def _dates(
             full[np.flatnonzero(todo)[bad]] = True
             raise RetentionDataError(
                 f"{param}={col!r}: {int(bad.sum()):,} values do not match "
-                f"date_format={date_format!r}: {describe_rows(full, text, frame.where)}. {fix}"
+                f"date_format={date_format!r}: {describe_rows(full, text, frame.where)}. {fix}",
+                parameter="date_format",
+                column=col,
             )
         result[todo] = parsed.to_numpy()
         return result
@@ -377,7 +400,9 @@ def _dates(
         raise RetentionDataError(
             f"{param}={col!r}: mixed date formats: {int((~iso_bad).sum()):,} values are ISO "
             f"dates (YYYY-MM-DD) but {int(iso_bad.sum()):,} are not: "
-            f"{describe_rows(full_bad, text, frame.where)}. {fix}"
+            f"{describe_rows(full_bad, text, frame.where)}. {fix}",
+            parameter="date_format",
+            column=col,
         )
     # No ISO date at all: try day/month/year versus month/day/year, decided by the data.
     parts = sub.str.extract(_SLASHED)
@@ -387,7 +412,9 @@ def _dates(
         full[np.flatnonzero(todo)[unmatched]] = True
         raise RetentionDataError(
             f"{param}={col!r}: {int(unmatched.sum()):,} values are not dates the kit "
-            f"recognises: {describe_rows(full, text, frame.where)}. {fix}"
+            f"recognises: {describe_rows(full, text, frame.where)}. {fix}",
+            parameter="date_format",
+            column=col,
         )
     first = parts[0].astype(int)
     second = parts[2].astype(int)
@@ -399,7 +426,9 @@ def _dates(
         raise RetentionDataError(
             f"{param}={col!r}: mixed date formats: some values have a day first "
             f"({sub[first > 12].iloc[0]!r}) and some a month first ({sub[second > 12].iloc[0]!r}). "
-            f"{fix}"
+            f"{fix}",
+            parameter="date_format",
+            column=col,
         )
     if not day_first and not month_first:
         example = sub.iloc[0]
@@ -407,7 +436,9 @@ def _dates(
             f"{param}={col!r}: ambiguous dates: in every value both of the first two fields "
             f"are 12 or less (for example {example!r}), so day/month and month/day cannot be "
             f"told apart. Pass date_format='%d{sep_char}%m{sep_char}{year}' (day first) or "
-            f"date_format='%m{sep_char}%d{sep_char}{year}' (month first)."
+            f"date_format='%m{sep_char}%d{sep_char}{year}' (month first).",
+            parameter="date_format",
+            column=col,
         )
     inferred = (
         f"%d{sep_char}%m{sep_char}{year}" if day_first else f"%m{sep_char}%d{sep_char}{year}"
@@ -420,7 +451,9 @@ def _dates(
         raise RetentionDataError(
             f"{param}={col!r}: the values look like {inferred!r} but {int(bad.sum()):,} do "
             f"not parse with it: {describe_rows(full, text, frame.where)}. If they carry a "
-            f"time of day, pass it in the format, for example date_format='{inferred} %H:%M'. {fix}"
+            f"time of day, pass it in the format, for example date_format='{inferred} %H:%M'. {fix}",
+            parameter="date_format",
+            column=col,
         )
     frame.notes.append(f"{col}: dates read as {inferred!r} (decided from the values)")
     result[todo] = parsed.to_numpy()
@@ -440,7 +473,9 @@ def _to_datetime(text: pd.Series, fmt: str, frame: _Frame, col: str) -> pd.Serie
             except ValueError as exc:
                 raise RetentionDataError(
                     f"{col}: the dates could not be parsed with format {fmt!r} ({exc}). Pass "
-                    "date_format= with a pattern that matches every value."
+                    "date_format= with a pattern that matches every value.",
+                    parameter="date_format",
+                    column=col,
                 ) from None
     if not pd.api.types.is_datetime64_any_dtype(parsed.dtype):
         # a format with %z and several offsets gives Timestamps with different zones
@@ -509,10 +544,14 @@ def _numbers(
     decimal: str = ".",
 ) -> pd.Series:
     if decimal not in _GROUPED:
-        raise RetentionDataError(f"decimal={decimal!r}: expected '.' or ','.")
+        raise RetentionDataError(
+            f"decimal={decimal!r}: expected '.' or ','.", parameter="decimal", options=(".", ",")
+        )
     values = frame.raw[col]
     if pd.api.types.is_bool_dtype(values.dtype):
-        raise RetentionDataError(f"{param}={col!r}: expected numbers, got true/false values.")
+        raise RetentionDataError(
+            f"{param}={col!r}: expected numbers, got true/false values.", parameter=param, column=col
+        )
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")
         bad_text = np.zeros(len(values), dtype=bool)
@@ -544,19 +583,26 @@ def _numbers(
             f"{param}={col!r}: {int(bad_text.sum()):,} {what} values are not numbers: "
             f"{describe_rows(bad_text, values, frame.where)}. Numbers may carry a currency sign "
             f"and thousands separators ('$1,234.50'); with decimal={decimal!r} the decimal "
-            f"separator is {decimal!r}.{comma_hint}"
+            f"separator is {decimal!r}.{comma_hint}",
+            # decimal commas are settled by decimal=, anything else by the column choice
+            parameter="decimal" if comma_hint else param,
+            column=col,
         )
     blank = numbers.isna().to_numpy() & frame.keep
     if blank.any() and not allow_blank:
         raise RetentionDataError(
             f"{param}={col!r}: {int(blank.sum()):,} rows have a blank {what}: "
-            f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows."
+            f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
+            parameter=param,
+            column=col,
         )
     infinite = np.isinf(numbers.to_numpy()) & frame.keep
     if infinite.any():
         raise RetentionDataError(
             f"{param}={col!r}: {int(infinite.sum()):,} {what} values are infinite: "
-            f"{describe_rows(infinite, values, frame.where)}."
+            f"{describe_rows(infinite, values, frame.where)}.",
+            parameter=param,
+            column=col,
         )
     return numbers
 
@@ -581,11 +627,15 @@ def _duplicates(frame: _Frame, duplicates: str) -> None:
             f"duplicates='error': {n:,} rows are identical in every column to an earlier row: "
             f"{describe_rows(dup, None, frame.where)}. If they are export glitches pass "
             "duplicates='exclude'; if they are real repeated records (a file without an order "
-            "id can hold two identical orders) pass duplicates='keep'."
+            "id can hold two identical orders) pass duplicates='keep'.",
+            parameter="duplicates",
+            options=("error", "exclude", "keep"),
         )
     else:
         raise RetentionDataError(
-            f"duplicates={duplicates!r}: expected 'error', 'exclude' or 'keep'."
+            f"duplicates={duplicates!r}: expected 'error', 'exclude' or 'keep'.",
+            parameter="duplicates",
+            options=("error", "exclude", "keep"),
         )
 
 
@@ -596,7 +646,9 @@ def _finish(frame: _Frame, columns: dict[str, pd.Series], keep_columns: Sequence
         if col in columns:
             raise RetentionDataError(
                 f"keep_columns: {col!r} clashes with the canonical column of the same name; "
-                "rename it in the source first."
+                "rename it in the source first.",
+                parameter="keep_columns",
+                column=col,
             )
         columns[col] = frame.raw[col]
     out = pd.DataFrame({name: values[frame.keep] for name, values in columns.items()})
@@ -725,10 +777,17 @@ def load_transactions(
                     f"amount_col={amount_col!r}: {int(negative.sum()):,} rows have a negative "
                     f"amount (refunds or cancellations): "
                     f"{describe_rows(negative, amounts, frame.where)}. Pass refunds='exclude' to "
-                    "leave them out of purchase counts (they are counted in the load report)."
+                    "leave them out of purchase counts (they are counted in the load report).",
+                    parameter="refunds",
+                    column=amount_col,
+                    options=("error", "exclude"),
                 )
             else:
-                raise RetentionDataError(f"refunds={refunds!r}: expected 'error' or 'exclude'.")
+                raise RetentionDataError(
+                    f"refunds={refunds!r}: expected 'error' or 'exclude'.",
+                    parameter="refunds",
+                    options=("error", "exclude"),
+                )
         zero = (amounts == 0).to_numpy() & frame.keep
         if zero.any():
             frame.notes.append(f"{int(zero.sum()):,} zero-value orders kept as purchases")
@@ -818,7 +877,9 @@ def load_subscriptions(
         raise RetentionDataError(
             f"end_col={end_col!r}: {int(backwards.sum()):,} spells end before they start: "
             f"{describe_rows(backwards, None, frame.where)}. Check the two date columns "
-            "(swapped columns, or day/month read as month/day)."
+            "(swapped columns, or day/month read as month/day).",
+            parameter="end_col",
+            column=end_col,
         )
     same_day = (ends == starts).to_numpy() & frame.keep
     if same_day.any():
@@ -833,7 +894,9 @@ def load_subscriptions(
             raise RetentionDataError(
                 f"mrr_col={mrr_col!r}: {int(negative.sum()):,} spells have negative MRR: "
                 f"{describe_rows(negative, mrr, frame.where)}. MRR is a price, never negative; "
-                "record credits or refunds outside the subscription table."
+                "record credits or refunds outside the subscription table.",
+                parameter="mrr_col",
+                column=mrr_col,
             )
         columns["mrr"] = mrr
     _check_overlaps(frame, ids, starts, ends)
@@ -855,7 +918,8 @@ def _check_overlaps(frame: _Frame, ids: pd.Series, starts: pd.Series, ends: pd.S
         raise RetentionDataError(
             f"start_col: {int(overlap.sum()):,} spells overlap an earlier spell of the same "
             f"customer: {describe_rows(mask, None, frame.where)}. End a spell on the day the "
-            "next one starts (a plan change), or merge the two rows."
+            "next one starts (a plan change), or merge the two rows.",
+            parameter="start_col",
         )
 
 

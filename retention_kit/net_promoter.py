@@ -182,7 +182,7 @@ def parse_scores(
         "Correct them in the export, or pass invalid='exclude' to leave them out "
         "(they are counted by reason in the result)."
     )
-    return _parse(values, invalid=invalid, where=where, param=param, fix=fix)
+    return _parse(values, invalid=invalid, where=where, param=param, fix=fix, parameter="invalid")
 
 
 def _as_series(values: object, param: str) -> pd.Series:
@@ -247,7 +247,11 @@ def _parse(
     where: Sequence[str] | None,
     param: str,
     fix: str,
+    parameter: str | None = None,
 ) -> tuple[pd.Series, dict[str, int]]:
+    # ``parameter`` is the caller's option that settles invalid values (its ``invalid``),
+    # carried by the error for programs; None when the caller has no such option
+
     series = _as_series(values, param)
     n = len(series)
     if where is None:
@@ -284,7 +288,9 @@ def _parse(
         raise RetentionDataError(
             f"{param}: {bad:,} of {n:,} values are not NPS scores (whole numbers from 0 to 10): "
             f"{'; '.join(parts)}. {fix} NPS uses the 0-10 question; a 1-10 survey is not "
-            "NPS (see the parse_scores docstring)."
+            "NPS (see the parse_scores docstring).",
+            parameter=parameter,
+            options=("error", "exclude") if parameter == "invalid" else None,
         )
     index = series.index if isinstance(values, pd.Series) else pd.RangeIndex(n)
     name = series.name if isinstance(values, pd.Series) and series.name is not None else "score"
@@ -529,7 +535,9 @@ def nps_summary(
         "Correct them, or pass invalid='exclude' to leave them out (they are reported in "
         "the summary's 'excluded')."
     )
-    parsed, excluded = _parse(scores, invalid=invalid, where=None, param="scores", fix=fix)
+    parsed, excluded = _parse(
+        scores, invalid=invalid, where=None, param="scores", fix=fix, parameter="invalid"
+    )
     n = len(parsed)
     if n == 0:
         left = f" after excluding {sum(excluded.values()):,} invalid values {excluded}" if excluded else ""

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from retention_kit import RetentionDataError
 from retention_kit.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,3 +195,50 @@ def test_console_script_help_explains_every_option():
                    "--period", "--active-days", "--customer-col", "--date-col", "--amount-col",
                    "--date-format", "--decimal", "--refunds", "--duplicates"):
         assert option in result.stdout
+
+
+@pytest.mark.parametrize(("kind", "text", "options", "flags"), [
+    ("transactions", "c,d,a\nx,2024-01-05,10\nx,2024-01-09,-10\n", ["--amount-col", "a"], ["--refunds", "--amount-col"]),
+    ("transactions", "c,d\nx,2024-01-05\nx,2024-01-05\n", [], ["--duplicates"]),
+    ("transactions", "c,d\n,2024-01-05\nx,2024-01-09\n", [], ["--blank-ids", "--customer-col"]),
+    ("transactions", "c,d\nx,05/02/2024\ny,11/03/2024\n", [], ["--date-format", "--date-col"]),
+    ("survey", "score\n9\n11\n", [], ["--invalid-scores"]),
+])
+def test_hint_names_the_flag_of_the_error_parameter(tmp_path, capsys, kind, text, options, flags):
+    path = tmp_path / "export.csv"
+    path.write_text(text)
+    columns = ["--customer-col", "c", "--date-col", "d"] if kind == "transactions" else []
+    code, _, err = run(["check", str(path), "--kind", kind, *columns, *options], capsys)
+    assert code == 2
+    hint = err.split("Set it with ", 1)[1]
+    assert hint.startswith(" / ".join(flags) + " (a command-line option")
+    assert f"in the [{kind}] section of --config" in hint
+
+
+def test_hint_comes_from_the_error_fields_not_its_text():
+    from retention_kit.cli import _explain
+
+    exc = RetentionDataError("customer_col='x' and amount_col='y' and refunds= are mentioned here.",
+                             parameter="decimal", column="Total")
+    hint = _explain("transactions", exc, {"amount_col": "Total", "customer_col": "x"})
+    assert hint.endswith("Set it with --decimal / --amount-col (a command-line option applies to every "
+                         "input given) or decimal / amount_col in the [transactions] section of --config.")
+    plain = _explain("transactions", RetentionDataError("decimal= customer_col="), {})
+    assert plain.endswith("Adjust the [transactions] section of --config or the command-line options.")
+
+
+def test_missing_segment_column_points_at_segment_col(tmp_path, capsys):
+    code, _, err = run(["report", "--subscriptions", str(DATA / "billing_subscriptions.csv"), "--customer-col",
+                        "account", "--start-col", "activated_on", "--end-col", "cancelled_on", "--mrr-col",
+                        "monthly_fee", "--date-format", "%m/%d/%Y", "--segment-col", "tier",
+                        "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "no column 'tier'" in err and "Set it with --segment-col" in err
+
+
+def test_blank_ids_flag_applies_only_to_loaders_that_take_it(tmp_path, capsys):
+    # load_survey has no blank_ids option: the flag must not be passed to it
+    survey = tmp_path / "survey.csv"
+    survey.write_text("score\n10\n6\n9\n")
+    code, out, err = run(["check", str(survey), "--kind", "survey", "--blank-ids", "exclude"], capsys)
+    assert code == 0, err
+    assert "read 3 rows, kept 3" in out
