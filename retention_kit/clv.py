@@ -84,6 +84,13 @@ def _unit_length(freq: str) -> float:
     return 7.0 if freq == "W" else 1.0
 
 
+@validate_params(
+    transactions=Table(),
+    freq=SUMMARY_FREQ,
+    observation_end=[DateLike(), None],  # None gets the body's explanation of why it is required
+    monetary=Flag(),
+    freq_multiplier=MULTIPLIER,
+)
 def rfm_summary(
     transactions: pd.DataFrame,
     *,

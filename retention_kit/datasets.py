@@ -21,6 +21,7 @@ import pandas as pd
 from ._compat import import_lifetimes
 from ._resources import bundled_folder
 from .errors import RetentionDataError
+from .validation import Flag, Options, validate_params
 from .loading import (
     LoadReport,
     load_sessions,
@@ -47,6 +48,9 @@ _SAMPLES = {
 }
 
 
+@validate_params(
+    sample=Flag(),
+)
 def load_cdnow(*, sample: bool = False) -> pd.DataFrame:
     """The CDNOW transaction log: real purchases of an online CD shop, 1997-1998.
 
@@ -105,6 +109,9 @@ def load_cdnow(*, sample: bool = False) -> pd.DataFrame:
     return tx
 
 
+@validate_params(
+    name=Options("orders", "subscriptions", "survey", "sessions"),
+)
 def sample_path(name: str) -> Path:
     """Path of a bundled synthetic sample: ``"orders"``, ``"subscriptions"``, ``"survey"``
     or ``"sessions"``.

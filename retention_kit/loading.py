@@ -22,6 +22,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import RetentionDataError, describe_rows
+from .validation import Options, Table, Text, Texts, validate_params
+from .validation import Source as SourceArg
 
 __all__ = [
     "LoadReport",
@@ -90,6 +92,9 @@ class LoadReport:
         return "\n".join(lines)
 
 
+@validate_params(
+    df=Table(what="a DataFrame returned by one of the kit's loaders"),
+)
 def load_report(df: pd.DataFrame) -> LoadReport:
     """Return the :class:`LoadReport` a loader attached to ``df``.
 
@@ -283,19 +288,13 @@ def _ids(
     if blank.any():
         if blank_ids == "exclude":
             frame.exclude(blank, f"blank {what}")
-        elif blank_ids == "error":
+        else:  # "error" (blank_ids is validated on entry)
             raise RetentionDataError(
                 f"{param}={col!r}: {int(blank.sum()):,} rows have a blank {what}: "
                 f"{describe_rows(blank, None, frame.where)}. Fill them in, or pass "
                 f"blank_ids='exclude' to leave those rows out (they are counted in the load report).",
                 parameter="blank_ids",
                 column=col,
-                options=("error", "exclude"),
-            )
-        else:
-            raise RetentionDataError(
-                f"blank_ids={blank_ids!r}: expected 'error' or 'exclude'.",
-                parameter="blank_ids",
                 options=("error", "exclude"),
             )
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
@@ -543,10 +542,6 @@ def _numbers(
     allow_blank: bool = False,
     decimal: str = ".",
 ) -> pd.Series:
-    if decimal not in _GROUPED:
-        raise RetentionDataError(
-            f"decimal={decimal!r}: expected '.' or ','.", parameter="decimal", options=(".", ",")
-        )
     values = frame.raw[col]
     if pd.api.types.is_bool_dtype(values.dtype):
         raise RetentionDataError(
@@ -622,18 +617,12 @@ def _duplicates(frame: _Frame, duplicates: str) -> None:
             f"{n:,} rows identical in every column to an earlier row were kept as separate "
             "records (duplicates='keep')"
         )
-    elif duplicates == "error":
+    else:  # "error" (duplicates is validated on entry)
         raise RetentionDataError(
             f"duplicates='error': {n:,} rows are identical in every column to an earlier row: "
             f"{describe_rows(dup, None, frame.where)}. If they are export glitches pass "
             "duplicates='exclude'; if they are real repeated records (a file without an order "
             "id can hold two identical orders) pass duplicates='keep'.",
-            parameter="duplicates",
-            options=("error", "exclude", "keep"),
-        )
-    else:
-        raise RetentionDataError(
-            f"duplicates={duplicates!r}: expected 'error', 'exclude' or 'keep'.",
             parameter="duplicates",
             options=("error", "exclude", "keep"),
         )
@@ -662,6 +651,20 @@ def _finish(frame: _Frame, columns: dict[str, pd.Series], keep_columns: Sequence
 # ---------------------------------------------------------------------------
 
 
+@validate_params(
+    source=SourceArg(),
+    customer_col=Text(what="a column name"),
+    date_col=Text(what="a column name"),
+    amount_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    blank_ids=Options("error", "exclude"),
+    duplicates=Options("error", "exclude", "keep", text="'error', 'exclude' or 'keep'"),
+    refunds=Options("error", "exclude"),
+    decimal=Options(".", ","),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
 def load_transactions(
     source: Source,
     *,
@@ -772,7 +775,7 @@ def load_transactions(
         if negative.any():
             if refunds == "exclude":
                 frame.exclude(negative, "refund (negative amount)")
-            elif refunds == "error":
+            else:  # "error" (refunds is validated on entry)
                 raise RetentionDataError(
                     f"amount_col={amount_col!r}: {int(negative.sum()):,} rows have a negative "
                     f"amount (refunds or cancellations): "
@@ -782,18 +785,25 @@ def load_transactions(
                     column=amount_col,
                     options=("error", "exclude"),
                 )
-            else:
-                raise RetentionDataError(
-                    f"refunds={refunds!r}: expected 'error' or 'exclude'.",
-                    parameter="refunds",
-                    options=("error", "exclude"),
-                )
         zero = (amounts == 0).to_numpy() & frame.keep
         if zero.any():
             frame.notes.append(f"{int(zero.sum()):,} zero-value orders kept as purchases")
     return _finish(frame, columns, keep_columns)
 
 
+@validate_params(
+    source=SourceArg(),
+    customer_col=Text(what="a column name"),
+    start_col=Text(what="a column name"),
+    end_col=Text(what="a column name"),
+    mrr_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    blank_ids=Options("error", "exclude"),
+    decimal=Options(".", ","),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
 def load_subscriptions(
     source: Source,
     *,
@@ -923,6 +933,17 @@ def _check_overlaps(frame: _Frame, ids: pd.Series, starts: pd.Series, ends: pd.S
         )
 
 
+@validate_params(
+    source=SourceArg(),
+    score_col=Text(what="a column name"),
+    customer_col=[Text(what="a column name"), None],
+    date_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    invalid=Options("error", "exclude"),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
 def load_survey(
     source: Source,
     *,
@@ -986,6 +1007,15 @@ def load_survey(
     return _finish(frame, columns, keep_columns)
 
 
+@validate_params(
+    source=SourceArg(),
+    visitor_col=Text(what="a column name"),
+    time_col=Text(what="a column name"),
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
 def load_sessions(
     source: Source,
     *,

@@ -17,6 +17,7 @@ from .validation import DateLike, Number, Table, Text, Values, validate_params
 __all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier", "kaplan_meier_estimate"]
 
 
+@validate_params(alive=Values(what="survivor counts for periods 0..n (a list or array)"))
 def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
     """Fit the shifted-beta-geometric model to one cohort's survivor counts.
 
