@@ -1,5 +1,9 @@
 """Who is a customer when: the activity rule, for transaction logs and subscription tables.
 
+This module is the one implementation of the snapshot convention that every per-period
+function follows; the README's "Conventions: when is a customer counted" states it for
+users, with a worked example.
+
 Both kinds of table become *activity spells* in snapshot days (see ``_engine``): a
 snapshot day ``t`` is the state of the business after everything that happened on the
 days before ``t``.
