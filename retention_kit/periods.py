@@ -6,16 +6,11 @@ import numpy as np
 import pandas as pd
 
 from .errors import RetentionDataError
+from .validation import Freq
 
 __all__ = ["period_freq", "complete_periods"]
 
-_FREQS = {
-    "D": "D", "day": "D", "daily": "D",
-    "W": "W", "week": "W", "weekly": "W",
-    "M": "M", "month": "M", "monthly": "M", "ME": "M", "MS": "M",
-    "Q": "Q", "quarter": "Q", "quarterly": "Q", "QE": "Q", "QS": "Q",
-    "Y": "Y", "A": "Y", "year": "Y", "yearly": "Y", "annual": "Y", "YE": "Y", "YS": "Y",
-}
+_FREQS = Freq._ALIASES  # one table of period names, shared with the parameter checks
 _WEEKDAYS = ["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"]
 
 
