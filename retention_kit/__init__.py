@@ -26,7 +26,7 @@ from .clv import (
 from .cohorts import cohort_table, repeat_purchase_rate, returning_visitor_rate, time_to_second_purchase
 from .counts import customer_counts, subscription_counts
 from .errors import ConvergenceError, RetentionDataError
-from .loading import (
+from .io import (
     LoadReport,
     load_report,
     load_sessions,

@@ -36,7 +36,7 @@ import pandas as pd
 
 from ._resources import bundled_folder
 from .errors import RetentionDataError
-from .loading import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
+from .io import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
 from .report_registry import NOTEBOOKS, NotebookSpec
 
 if sys.version_info >= (3, 11):

@@ -22,7 +22,7 @@ from ._compat import import_lifetimes
 from ._resources import bundled_folder
 from .errors import RetentionDataError
 from .validation import Flag, Options, validate_params
-from .loading import (
+from .io import (
     LoadReport,
     load_sessions,
     load_subscriptions,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 
 from .errors import RetentionDataError
 from .validation import Number, validate_params

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from .errors import RetentionDataError
 from .validation import Fitted, Instance, Integer, Number, Table, Text, Texts, Values, validate_params
 from .inputs import require_columns
 

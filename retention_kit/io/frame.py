@@ -1,0 +1,161 @@
+"""The load accounting: where every row of an export went (:class:`LoadReport`), the
+raw export with its row locations and keep-mask (``_Frame``), column checks, and the
+assembly of the canonical table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RetentionDataError
+from ..validation import Table, validate_params
+
+__all__ = ["LoadReport", "load_report"]
+
+
+@dataclass
+class LoadReport:
+    """Where every row of a loaded export went.
+
+    Attributes
+    ----------
+    source : str
+        The file name, or ``"DataFrame"``.
+    rows_read : int
+        Data rows in the source (the header is not a row).
+    rows_kept : int
+        Rows in the returned DataFrame.
+    excluded : dict of str to int
+        Rows left out, by reason, in the order the checks ran. Only reasons the caller
+        opted into appear here; every other problem raises instead.
+    notes : list of str
+        Things kept on purpose that a reader should know about (for example zero-value
+        orders, or duplicate rows kept because the caller said they are real orders).
+    """
+
+    source: str
+    rows_read: int
+    rows_kept: int
+    excluded: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.rows_read != self.rows_kept + sum(self.excluded.values()):
+            raise AssertionError(  # pragma: no cover - an internal bookkeeping bug
+                f"load accounting does not add up: read {self.rows_read}, kept {self.rows_kept}, "
+                f"excluded {self.excluded}"
+            )
+
+    @property
+    def rows_excluded(self) -> int:
+        """Total rows left out, all reasons together."""
+        return sum(self.excluded.values())
+
+    def to_frame(self) -> pd.DataFrame:
+        """The accounting as a small table: one row per outcome, rows read last."""
+        rows = [("kept", self.rows_kept)]
+        rows += [(f"excluded: {reason}", n) for reason, n in self.excluded.items()]
+        rows.append(("rows read", self.rows_read))
+        return pd.DataFrame(rows, columns=["outcome", "rows"])
+
+    def __str__(self) -> str:
+        lines = [
+            f"{self.source}: read {self.rows_read:,} rows, kept {self.rows_kept:,}, "
+            f"excluded {self.rows_excluded:,}"
+        ]
+        lines += [f"  excluded, {reason}: {n:,}" for reason, n in self.excluded.items()]
+        lines += [f"  note: {note}" for note in self.notes]
+        return "\n".join(lines)
+
+
+@validate_params(
+    df=Table(what="a DataFrame returned by one of the kit's loaders"),
+)
+def load_report(df: pd.DataFrame) -> LoadReport:
+    """Return the :class:`LoadReport` a loader attached to ``df``.
+
+    Raises
+    ------
+    RetentionDataError
+        If ``df`` did not come from one of the kit's loaders (or an operation since then
+        dropped pandas ``attrs``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from retention_kit import load_transactions
+    >>> tx = load_transactions(pd.DataFrame({"c": ["a", "a"], "d": ["2024-01-05", "2024-01-05"]}),
+    ...                        customer_col="c", date_col="d", duplicates="exclude")
+    >>> report = load_report(tx)
+    >>> report.rows_read, report.rows_kept, report.rows_excluded
+    (2, 1, 1)
+    """
+    report = df.attrs.get("load_report")
+    if not isinstance(report, LoadReport):
+        raise RetentionDataError(
+            "this DataFrame carries no load report: it did not come from a retention_kit "
+            "loader, or an operation since then dropped DataFrame.attrs. Keep the DataFrame "
+            "the loader returned, or call the loader again."
+        )
+    return report
+
+
+class _Frame:
+    """A raw export plus what every check needs: row locations and a keep-mask."""
+
+    def __init__(self, raw: pd.DataFrame, where: list[str], name: str) -> None:
+        self.raw = raw
+        self.where = where
+        self.name = name
+        self.keep = np.ones(len(raw), dtype=bool)
+        self.excluded: dict[str, int] = {}
+        self.notes: list[str] = []
+
+    def exclude(self, mask: np.ndarray, reason: str) -> None:
+        mask = np.asarray(mask, dtype=bool) & self.keep
+        n = int(mask.sum())
+        if n:
+            self.excluded[reason] = self.excluded.get(reason, 0) + n
+            self.keep &= ~mask
+
+    def report(self) -> LoadReport:
+        return LoadReport(
+            source=self.name,
+            rows_read=len(self.raw),
+            rows_kept=int(self.keep.sum()),
+            excluded=dict(self.excluded),
+            notes=list(self.notes),
+        )
+
+
+def _check_columns(available: pd.Index, wanted: Mapping[str, str], name: str) -> None:
+    for param, col in wanted.items():
+        if col not in available:
+            listed = ", ".join(repr(str(c)) for c in available)
+            raise RetentionDataError(
+                f"{param}={col!r}: {name!r} has no column {col!r}. "
+                f"Available columns: {listed}. Pass {param}= with one of them.",
+                parameter=param,
+                column=col,
+            )
+
+
+def _finish(frame: _Frame, columns: dict[str, pd.Series], keep_columns: Sequence[str]) -> pd.DataFrame:
+    for col in keep_columns:
+        if col not in frame.raw.columns:
+            _check_columns(frame.raw.columns, {"keep_columns": col}, frame.name)
+        if col in columns:
+            raise RetentionDataError(
+                f"keep_columns: {col!r} clashes with the canonical column of the same name; "
+                "rename it in the source first.",
+                parameter="keep_columns",
+                column=col,
+            )
+        columns[col] = frame.raw[col]
+    out = pd.DataFrame({name: values[frame.keep] for name, values in columns.items()})
+    out = out.reset_index(drop=True)
+    out.attrs["load_report"] = frame.report()
+    return out

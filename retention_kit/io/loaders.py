@@ -1,0 +1,420 @@
+"""The public loaders: one per kind of export, each a reader, then the parsers, then
+the accounting."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from ..errors import RetentionDataError, describe_rows
+from ..validation import Options, Text, Texts, validate_params
+from ..validation import Source as SourceArg
+from .frame import _finish, _Frame
+from .frame import load_report  # noqa: F401 - the examples print load reports
+from .parsers import _dates, _duplicates, _ids, _numbers
+from .readers import Source, _read
+
+__all__ = ["load_transactions", "load_subscriptions", "load_survey", "load_sessions"]
+
+
+@validate_params(
+    source=SourceArg(),
+    customer_col=Text(what="a column name"),
+    date_col=Text(what="a column name"),
+    amount_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    blank_ids=Options("error", "exclude"),
+    duplicates=Options("error", "exclude", "keep", text="'error', 'exclude' or 'keep'"),
+    refunds=Options("error", "exclude"),
+    decimal=Options(".", ","),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
+def load_transactions(
+    source: Source,
+    *,
+    customer_col: str,
+    date_col: str,
+    amount_col: str | None = None,
+    date_format: str | None = None,
+    blank_ids: Literal["error", "exclude"] = "error",
+    duplicates: Literal["error", "exclude", "keep"] = "error",
+    refunds: Literal["error", "exclude"] = "error",
+    decimal: str = ".",
+    keep_columns: Sequence[str] = (),
+    sep: str = "auto",
+    encoding: str = "utf-8-sig",
+) -> pd.DataFrame:
+    """Load a transaction log (one row per order) into canonical columns, validated.
+
+    Parameters
+    ----------
+    source : str, path or DataFrame
+        A CSV file or a DataFrame with one row per purchase.
+    customer_col, date_col : str
+        Columns holding the customer id and the purchase date.
+    amount_col : str, optional
+        Column holding the order value. Without it there is no ``amount`` column.
+    date_format : str, optional
+        A ``strftime`` pattern such as ``"%d/%m/%Y"``. Without it the kit accepts ISO
+        dates, and day/month or month/day dates only when the values prove which one
+        they are; ambiguous or mixed formats raise.
+    blank_ids : {"error", "exclude"}
+        What to do with rows whose customer id is blank.
+    duplicates : {"error", "exclude", "keep"}
+        What to do with rows identical in every column to an earlier row. ``"keep"``
+        suits files without an order id, where two identical orders can be real.
+    refunds : {"error", "exclude"}
+        What to do with negative amounts (refunds, cancellations). Excluded refunds do
+        not count as purchases. Zero amounts are kept and noted in the report.
+    decimal : {".", ","}
+        Decimal separator of the amounts. Amounts may be written for people:
+        ``"$1,234.50"``, ``"1.234,50 EUR"`` (with ``decimal=","``), ``"(12.00)"`` for a
+        negative; thousands separators must group digits in threes, so a misread
+        separator raises instead of shifting the value.
+    keep_columns : sequence of str
+        Further source columns to carry into the result unchanged (for example a
+        channel to segment by).
+    sep : str
+        Field separator; ``"auto"`` (default) picks the most frequent of comma,
+        semicolon, tab and pipe in the header line.
+    encoding : str
+        Text encoding of file sources. The default also strips a UTF-8 byte-order mark.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``customer_id`` (text ids keep leading zeros), ``date`` (datetime64),
+        ``amount`` (float64, when ``amount_col`` is given), then ``keep_columns``, in the
+        source's row order. ``df.attrs["load_report"]`` holds the :class:`LoadReport`:
+        rows read = rows kept + rows excluded, by reason.
+
+    Raises
+    ------
+    RetentionDataError
+        On a missing file or column (the message lists the available columns), an empty
+        file, blank customer ids, blank, unparseable, ambiguous or mixed dates, blank or
+        non-numeric amounts, duplicate rows or refunds (unless an option above says
+        otherwise).
+
+    See Also
+    --------
+    load_subscriptions, customer_counts
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({
+    ...     "client": ["a", "b", "a", "c"],
+    ...     "ordered": ["2024-01-05", "2024-01-20", "2024-02-11", "2024-02-12"],
+    ...     "total": [20.0, 35.5, -20.0, 12.0],
+    ... })
+    >>> tx = load_transactions(orders, customer_col="client", date_col="ordered",
+    ...                        amount_col="total", refunds="exclude")
+    >>> tx
+      customer_id       date  amount
+    0           a 2024-01-05    20.0
+    1           b 2024-01-20    35.5
+    2           c 2024-02-12    12.0
+    >>> print(load_report(tx))
+    DataFrame: read 4 rows, kept 3, excluded 1
+      excluded, refund (negative amount): 1
+    """
+    frame = _read(
+        source,
+        {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col},
+        # with decimal commas, '12.5' is not twelve and a half: read amounts as text
+        text_columns=[customer_col, date_col] + ([amount_col] if decimal == "," else []),
+        sep=sep,
+        encoding=encoding,
+    )
+    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids)
+    dates = _dates(frame, date_col, param="date_col", date_format=date_format)
+    columns: dict[str, pd.Series] = {"customer_id": ids, "date": dates}
+    if amount_col is not None:
+        amounts = _numbers(frame, amount_col, param="amount_col", what="amount", decimal=decimal)
+        columns["amount"] = amounts
+    _duplicates(frame, duplicates)
+    if amount_col is not None:
+        negative = (amounts < 0).to_numpy() & frame.keep
+        if negative.any():
+            if refunds == "exclude":
+                frame.exclude(negative, "refund (negative amount)")
+            else:  # "error" (refunds is validated on entry)
+                raise RetentionDataError(
+                    f"amount_col={amount_col!r}: {int(negative.sum()):,} rows have a negative "
+                    f"amount (refunds or cancellations): "
+                    f"{describe_rows(negative, amounts, frame.where)}. Pass refunds='exclude' to "
+                    "leave them out of purchase counts (they are counted in the load report).",
+                    parameter="refunds",
+                    column=amount_col,
+                    options=("error", "exclude"),
+                )
+        zero = (amounts == 0).to_numpy() & frame.keep
+        if zero.any():
+            frame.notes.append(f"{int(zero.sum()):,} zero-value orders kept as purchases")
+    return _finish(frame, columns, keep_columns)
+
+
+@validate_params(
+    source=SourceArg(),
+    customer_col=Text(what="a column name"),
+    start_col=Text(what="a column name"),
+    end_col=Text(what="a column name"),
+    mrr_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    blank_ids=Options("error", "exclude"),
+    decimal=Options(".", ","),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
+def load_subscriptions(
+    source: Source,
+    *,
+    customer_col: str = "customer_id",
+    start_col: str = "start_date",
+    end_col: str = "end_date",
+    mrr_col: str | None = "mrr",
+    date_format: str | None = None,
+    blank_ids: Literal["error", "exclude"] = "error",
+    decimal: str = ".",
+    keep_columns: Sequence[str] = (),
+    sep: str = "auto",
+    encoding: str = "utf-8-sig",
+) -> pd.DataFrame:
+    """Load a subscription table (one row per subscription spell), validated.
+
+    A customer is active from a spell's ``start_date`` until its ``end_date``
+    (the day it stopped; blank while the spell is still live). A plan change is one
+    spell ending and the next starting on the same day; a later spell after a gap is a
+    reactivation.
+
+    Parameters
+    ----------
+    source : str, path or DataFrame
+        A CSV file or a DataFrame with one row per spell.
+    customer_col, start_col, end_col : str
+        Columns holding the customer id, the spell's first day and its end day.
+    mrr_col : str or None
+        Monthly recurring revenue of the spell; ``None`` when the export has none.
+    decimal : {".", ","}
+        Decimal separator of the MRR values (see :func:`load_transactions`).
+    date_format : str, optional
+        A ``strftime`` pattern for both date columns (see :func:`load_transactions`).
+    blank_ids : {"error", "exclude"}
+        What to do with rows whose customer id is blank.
+    keep_columns : sequence of str
+        Further columns to carry through (plan, segment, ...).
+    sep, encoding : str
+        Passed to :func:`pandas.read_csv` for file sources.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``customer_id``, ``start_date``, ``end_date`` (NaT while live), ``mrr`` (when
+        given), then ``keep_columns``; ``df.attrs["load_report"]`` holds the accounting.
+
+    Raises
+    ------
+    RetentionDataError
+        On the problems :func:`load_transactions` checks, and on a spell that ends before
+        it starts, negative MRR, or two spells of one customer that overlap.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> spells = pd.DataFrame({
+    ...     "customer_id": ["a", "a", "b"],
+    ...     "start_date": ["2024-01-01", "2024-03-01", "2024-01-15"],
+    ...     "end_date": ["2024-03-01", None, "2024-02-15"],
+    ...     "mrr": [29.0, 99.0, 29.0],
+    ... })
+    >>> load_subscriptions(spells)
+      customer_id start_date   end_date   mrr
+    0           a 2024-01-01 2024-03-01  29.0
+    1           a 2024-03-01        NaT  99.0
+    2           b 2024-01-15 2024-02-15  29.0
+    """
+    frame = _read(
+        source,
+        {"customer_col": customer_col, "start_col": start_col, "end_col": end_col, "mrr_col": mrr_col},
+        text_columns=[customer_col, start_col, end_col] + ([mrr_col] if decimal == "," and mrr_col else []),
+        sep=sep,
+        encoding=encoding,
+    )
+    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids)
+    starts = _dates(frame, start_col, param="start_col", date_format=date_format)
+    ends = _dates(frame, end_col, param="end_col", date_format=date_format, allow_blank=True)
+    columns: dict[str, pd.Series] = {"customer_id": ids, "start_date": starts, "end_date": ends}
+    backwards = (ends < starts).to_numpy() & frame.keep
+    if backwards.any():
+        raise RetentionDataError(
+            f"end_col={end_col!r}: {int(backwards.sum()):,} spells end before they start: "
+            f"{describe_rows(backwards, None, frame.where)}. Check the two date columns "
+            "(swapped columns, or day/month read as month/day).",
+            parameter="end_col",
+            column=end_col,
+        )
+    same_day = (ends == starts).to_numpy() & frame.keep
+    if same_day.any():
+        frame.notes.append(
+            f"{int(same_day.sum()):,} spells start and end on the same day (same-day cancellations): "
+            "they count as an acquisition but never as an active customer"
+        )
+    if mrr_col is not None:
+        mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR", decimal=decimal)
+        negative = (mrr < 0).to_numpy() & frame.keep
+        if negative.any():
+            raise RetentionDataError(
+                f"mrr_col={mrr_col!r}: {int(negative.sum()):,} spells have negative MRR: "
+                f"{describe_rows(negative, mrr, frame.where)}. MRR is a price, never negative; "
+                "record credits or refunds outside the subscription table.",
+                parameter="mrr_col",
+                column=mrr_col,
+            )
+        columns["mrr"] = mrr
+    _check_overlaps(frame, ids, starts, ends)
+    return _finish(frame, columns, keep_columns)
+
+
+def _check_overlaps(frame: _Frame, ids: pd.Series, starts: pd.Series, ends: pd.Series) -> None:
+    pos = np.flatnonzero(frame.keep)
+    spells = pd.DataFrame(
+        {"id": ids.to_numpy()[pos], "start": starts.to_numpy()[pos], "end": ends.to_numpy()[pos], "pos": pos}
+    ).sort_values(["id", "start", "end"], kind="stable")
+    same = spells["id"].eq(spells["id"].shift())
+    prev_end = spells["end"].shift()
+    # an open spell (no end) followed by another spell of the same customer overlaps it
+    overlap = same & (prev_end.isna() | (spells["start"] < prev_end))
+    if overlap.any():
+        mask = np.zeros(len(frame.raw), dtype=bool)
+        mask[spells.loc[overlap, "pos"].to_numpy()] = True
+        raise RetentionDataError(
+            f"start_col: {int(overlap.sum()):,} spells overlap an earlier spell of the same "
+            f"customer: {describe_rows(mask, None, frame.where)}. End a spell on the day the "
+            "next one starts (a plan change), or merge the two rows.",
+            parameter="start_col",
+        )
+
+
+@validate_params(
+    source=SourceArg(),
+    score_col=Text(what="a column name"),
+    customer_col=[Text(what="a column name"), None],
+    date_col=[Text(what="a column name"), None],
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    invalid=Options("error", "exclude"),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
+def load_survey(
+    source: Source,
+    *,
+    score_col: str = "score",
+    customer_col: str | None = None,
+    date_col: str | None = None,
+    date_format: str | None = None,
+    invalid: Literal["error", "exclude"] = "error",
+    keep_columns: Sequence[str] = (),
+    sep: str = "auto",
+    encoding: str = "utf-8-sig",
+) -> pd.DataFrame:
+    """Load an NPS survey export: scores from 0 to 10, one row per response.
+
+    Scores may be numbers, numbers as text, or survey-tool labels such as
+    ``"10 - Extremely likely"`` (see :func:`retention_kit.net_promoter.parse_scores`). A blank, a
+    value outside 0-10, a fraction or text without a leading number raises, or with
+    ``invalid="exclude"`` is left out and counted by reason in the load report. A
+    1-10 survey is not a 0-10 survey: its answers parse, so check the question wording
+    (see :func:`retention_kit.net_promoter.parse_scores`).
+
+    Returns a DataFrame with ``score`` (int64), ``customer_id`` and ``date`` when their
+    columns are given, then ``keep_columns``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> load_survey(pd.DataFrame({"score": [10, "9 - Likely", 6, "7"]}))["score"].tolist()
+    [10, 9, 6, 7]
+    >>> survey = load_survey(pd.DataFrame({"score": [10, 11, None, 8]}), invalid="exclude")
+    >>> print(load_report(survey))
+    DataFrame: read 4 rows, kept 2, excluded 2
+      excluded, score blank: 1
+      excluded, score outside 0-10: 1
+    """
+    from ..net_promoter import parse_scores
+
+    frame = _read(
+        source,
+        {"score_col": score_col, "customer_col": customer_col, "date_col": date_col},
+        text_columns=[c for c in (score_col, customer_col, date_col) if c is not None],
+        sep=sep,
+        encoding=encoding,
+    )
+    parsed, excluded = parse_scores(
+        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=frame.where,
+        param=f"score_col={score_col!r}",
+    )
+    valid = np.zeros(len(frame.raw), dtype=bool)
+    valid[parsed.index.to_numpy()] = True
+    for reason, n in excluded.items():
+        frame.excluded[f"score {reason}"] = n
+    frame.keep &= valid
+    scores = pd.Series(0, index=frame.raw.index, dtype="int64")
+    scores[parsed.index] = parsed.to_numpy()
+    columns: dict[str, pd.Series] = {"score": scores}
+    if customer_col is not None:
+        columns["customer_id"] = _ids(frame, customer_col, param="customer_col", blank_ids="error")
+    if date_col is not None:
+        columns["date"] = _dates(frame, date_col, param="date_col", date_format=date_format)
+    return _finish(frame, columns, keep_columns)
+
+
+@validate_params(
+    source=SourceArg(),
+    visitor_col=Text(what="a column name"),
+    time_col=Text(what="a column name"),
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+)
+def load_sessions(
+    source: Source,
+    *,
+    visitor_col: str = "visitor_id",
+    time_col: str = "session_start",
+    date_format: str | None = None,
+    keep_columns: Sequence[str] = (),
+    sep: str = "auto",
+    encoding: str = "utf-8-sig",
+) -> pd.DataFrame:
+    """Load a web-analytics sessions export: one row per session.
+
+    Returns a DataFrame with ``visitor_id`` and ``date`` (the session's start time),
+    then ``keep_columns``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> s = load_sessions(pd.DataFrame({"visitor_id": ["v1", "v1"],
+    ...                                 "session_start": ["2024-01-01T09:30:00", "2024-01-03T18:00:00"]}))
+    >>> s["date"].dt.day.tolist()
+    [1, 3]
+    """
+    frame = _read(
+        source,
+        {"visitor_col": visitor_col, "time_col": time_col},
+        text_columns=[visitor_col, time_col],
+        sep=sep,
+        encoding=encoding,
+    )
+    ids = _ids(frame, visitor_col, param="visitor_col", blank_ids="error", what="visitor id")
+    times = _dates(frame, time_col, param="time_col", date_format=date_format)
+    return _finish(frame, {"visitor_id": ids, "date": times}, keep_columns)
