@@ -23,6 +23,8 @@ import pandas as pd
 from . import _engine
 from .errors import RetentionDataError
 from .validation import (
+    PENALIZER,
+    UNIT_DAYS,
     Anything,
     DateLike,
     Fitted,
@@ -36,11 +38,15 @@ from .validation import (
 
 SUMMARY_FREQ = Options("D", "W", "M")
 MULTIPLIER = Number(low=0, closed="neither", what="a positive number", text="a positive number")
-UNIT_DAYS = Number(low=0, closed="neither", text="a positive number of days per unit (7 for weeks)")
-PENALIZER = Number(low=0, text="a number >= 0 (0 for none)")
 from .inputs import canonical
 from .inputs import observation_end as _read_end
-from .models import BetaGeoModel, GammaGammaModel, ModifiedBetaGeoModel, ParetoNBDModel, TransactionModel
+from .models import (
+    BetaGeoModel,
+    GammaGammaModel,
+    ModifiedBetaGeoModel,
+    ParetoNBDModel,
+    TransactionModel,
+)
 from .models.base import _summary_columns
 
 __all__ = [

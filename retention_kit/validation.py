@@ -69,6 +69,8 @@ __all__ = [
     "Anything",
     "ACTIVE_DAYS",
     "OBSERVATION_END",
+    "UNIT_DAYS",
+    "PENALIZER",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -608,6 +610,10 @@ class _NoneConstraint(Constraint):
 ACTIVE_DAYS = Integer(
     low=1, unit="days", example="for example 365 for 'bought within the last year'"
 )
+#: Days per time unit of a customer summary (7 for weeks), shared by the CLV fits and models.
+UNIT_DAYS = Number(low=0, closed="neither", text="a positive number of days per unit (7 for weeks)")
+#: A model's L2 penalizer (0 for none), shared by the CLV fit functions and model classes.
+PENALIZER = Number(low=0, text="a number >= 0 (0 for none)")
 #: The last observed day, where ``None`` means "the latest event in the data".
 OBSERVATION_END: tuple[Constraint, None] = (DateLike(), None)
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import contextlib
 import io
-import math
 import warnings
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
@@ -40,6 +39,7 @@ from scipy import stats
 
 from .._compat import import_lifetimes
 from ..errors import ConvergenceError, RetentionDataError
+from ..validation import PENALIZER, UNIT_DAYS, Flag, check_param
 
 __all__ = ["FittedModel", "SummaryModel", "TransactionModel"]
 
@@ -182,13 +182,7 @@ def _summary_columns(summary: pd.DataFrame) -> tuple[str, str, str]:
 
 
 def _check_time_unit(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or not float(value) > 0:
-        raise RetentionDataError(
-            f"time_unit_days={value!r}: expected a positive number of days per summary unit "
-            "(7 for weeks, 1 for days).",
-            parameter="time_unit_days",
-        )
+    check_param("time_unit_days", value, UNIT_DAYS)
     return float(value)
 
 
@@ -233,10 +227,7 @@ class SummaryModel(FittedModel):
     summary_attrs_: dict[str, Any]
 
     def __init__(self, *, penalizer: float = 0.0) -> None:
-        if isinstance(penalizer, bool) or not isinstance(penalizer, (int, float, np.integer, np.floating)) \
-                or not math.isfinite(float(penalizer)) or penalizer < 0:
-            raise RetentionDataError(f"penalizer={penalizer!r}: expected a number >= 0 (0 for none).",
-                                     parameter="penalizer")
+        check_param("penalizer", penalizer, PENALIZER)  # also for direct Model(penalizer=...).fit
         self.penalizer = float(penalizer)
         self.penalizer_coef = self.penalizer  # the name lifetimes' fitters read
 
@@ -263,8 +254,7 @@ class SummaryModel(FittedModel):
                 f"summary: expected a pandas DataFrame from rfm_summary, got {type(summary).__name__}.",
                 parameter="summary",
             )
-        if not isinstance(compress, bool):
-            raise RetentionDataError(f"compress={compress!r}: expected True or False.", parameter="compress")
+        check_param("compress", compress, Flag())
         data, excluded = self._statistics(summary, **options)
         unit = self._fit_time_unit(summary, time_unit_days)
         columns = list(data.columns)
