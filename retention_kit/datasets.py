@@ -110,7 +110,7 @@ def load_cdnow(*, sample: bool = False) -> pd.DataFrame:
 
 
 @validate_params(
-    name=Options("orders", "subscriptions", "survey", "sessions"),
+    name=Options(*sorted(_SAMPLES)),
 )
 def sample_path(name: str) -> Path:
     """Path of a bundled synthetic sample: ``"orders"``, ``"subscriptions"``, ``"survey"``
@@ -124,12 +124,6 @@ def sample_path(name: str) -> Path:
     >>> sample_path("orders").name
     'orders.csv'
     """
-    if name not in _SAMPLES:
-        raise RetentionDataError(
-            f"name={name!r}: expected one of {sorted(_SAMPLES)}.",
-            parameter="name",
-            options=sorted(_SAMPLES),
-        )
     path = bundled_folder("data") / _SAMPLES[name]
     if not path.is_file():
         raise RetentionDataError(
