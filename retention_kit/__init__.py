@@ -46,7 +46,7 @@ from .models import (
     TransactionModel,
 )
 from . import plotting
-from .net_promoter import (
+from .nps import (
     churn_by_nps_group,
     compare_nps,
     nps,
