@@ -348,7 +348,7 @@ def load_survey(
       excluded, score blank: 1
       excluded, score outside 0-10: 1
     """
-    from ..net_promoter import parse_scores
+    from ..net_promoter.parsing import parse_scores
 
     frame = _read(
         source,
