@@ -1,7 +1,7 @@
 """Time and memory of the kit's table functions with an older ``_engine.py`` versus the
 current one, in the same process on the same data.
 
-    python benchmarks/engine_before_after.py --ref f4bc04a [--sizes 1m,10m] [--repeats 5]
+    python benchmarks/engine_before_after.py --ref f4bc04a [--sizes 1m,10m] [--ids int,str] [--repeats 5]
 
 ``--ref`` is a git revision whose ``retention_kit/_engine.py`` is the "before" (read with
 ``git show``, nothing is checked out). The older engine's functions are swapped into
@@ -47,7 +47,8 @@ class using:
     def __enter__(self):
         self.saved = {name: getattr(_engine, name) for name in _engine.__all__}
         for name in _engine.__all__:
-            setattr(_engine, name, getattr(self.engine, name))
+            if hasattr(self.engine, name):  # functions the older engine did not have stay current
+                setattr(_engine, name, getattr(self.engine, name))
 
     def __exit__(self, *exc):
         for name, fn in self.saved.items():
@@ -64,15 +65,16 @@ def main() -> int:
     parser.add_argument("--sizes", default="1m,10m")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--ids", default="int", help="customer id types to run: int, str or int,str")
     args = parser.parse_args()
     before = load_engine(args.ref)
     after = types.ModuleType("_engine_after")
     after.__dict__.update({name: getattr(_engine, name) for name in _engine.__all__})
     print("| data | function | before (s) | after (s) | speed-up | before peak / input | after peak / input |")
     print("|---|---|---:|---:|---:|---:|---:|")
-    for size in args.sizes.split(","):
+    for size, id_type in ((s, i) for s in args.sizes.split(",") for i in args.ids.split(",")):
         _, customers = run.parse_size(size)
-        tx = simulate_transactions(customers, seed=args.seed)
+        tx = simulate_transactions(customers, seed=args.seed, id_type=id_type)
         input_bytes = tx.memory_usage(deep=True).sum()
         for name, fn in run.KIT_FUNCTIONS.items():
             with using(before):
@@ -90,7 +92,7 @@ def main() -> int:
                 with using(engine):
                     peaks[key] = run.tracemalloc_peak(fn, tx)
             b, a = statistics.median(times["before"]), statistics.median(times["after"])
-            print(f"| {len(tx):,} rows | `{name}` | {b:.3f} | {a:.3f} | {b / a:.1f}x | "
+            print(f"| {len(tx):,} rows, {id_type} ids | `{name}` | {b:.3f} | {a:.3f} | {b / a:.1f}x | "
                   f"{peaks['before'] / input_bytes:.2f} | {peaks['after'] / input_bytes:.2f} |", flush=True)
         del tx
     return 0

@@ -28,6 +28,7 @@ import pandas as pd
 __all__ = [
     "day_numbers",
     "customer_codes",
+    "id_rank",
     "activity_counts",
     "activity_runs",
     "period_index",
@@ -122,27 +123,19 @@ def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
 def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Factorize customer ids into 0..n-1 codes; returns (codes, id of each code).
 
-    Codes follow the sorted order of the ids, so every result keyed by code comes out
-    in the same order whatever the order of the input rows (lazy engines have none).
-    Ids of types that do not sort together (numbers mixed with text) are ordered by
-    type name, then text. Integer ids from a compact range (auto-increment keys) take a
-    path without a hash table; other ids go through ``pd.factorize``.
+    Codes follow the order of first appearance (``pd.factorize(ids, sort=False)``), which
+    is the cheapest; no result may depend on it. A function that returns one row per
+    customer orders its rows by id (:func:`id_rank`), so that the same rows in another
+    order, or from an engine without row order, give the same table.
+    Integer ids from a compact range (auto-increment keys) take a path without a hash
+    table; other ids go through ``pd.factorize``.
     """
     values = np.asarray(ids)
     if values.dtype.kind == "i" and len(values) and len(values) >= _LOOKUP_MIN_ROWS:
         dense = _dense_int_codes(values)
         if dense is not None:
             return dense
-    try:
-        codes, uniques = pd.factorize(values, sort=True)
-    except TypeError:  # mixed, unorderable ids
-        codes, uniques = pd.factorize(values, sort=False)
-        uniques = np.asarray(uniques, dtype=object)
-        order = sorted(range(len(uniques)), key=lambda i: (type(uniques[i]).__name__, str(uniques[i])))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[np.asarray(order, dtype=np.int64)] = np.arange(len(order), dtype=np.int64)
-        codes = rank[codes]
-        uniques = uniques[np.asarray(order, dtype=np.int64)]
+    codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), np.asarray(uniques)
 
 
@@ -154,15 +147,39 @@ def _dense_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None
     if span > n or n >= 2**31 - 1:
         return None
     shifted = np.subtract(values, lo, dtype=np.int64)
-    seen = np.zeros(span, dtype=bool)
-    seen[shifted] = True
-    present = np.flatnonzero(seen)  # ascending: codes follow the sorted ids
-    del seen
+    first_row = np.full(span, n, dtype=np.int32)  # first row holding each id
+    rows = np.arange(n, dtype=np.int32)
+    np.minimum.at(first_row, shifted, rows)
+    del rows
+    present = np.flatnonzero(first_row < n)
+    first_row = first_row[present]
+    if len(first_row) > 1 and not (first_row[1:] > first_row[:-1]).all():
+        present = present[np.argsort(first_row, kind="stable")]
+    del first_row
     code_of = np.empty(span, dtype=np.int64)
     code_of[present] = np.arange(len(present), dtype=np.int64)
     codes = _take(code_of, shifted)
     uniques = (present + lo).astype(values.dtype, copy=False)
     return codes, uniques
+
+
+def id_rank(ids: np.ndarray) -> np.ndarray:
+    """The rank of each id in sorted order (``ids`` distinct, as ``customer_codes`` returns).
+
+    Ids of types that do not sort together (numbers mixed with text) are ordered by type
+    name, then text. Costs one sort of the distinct ids, not of the rows.
+    """
+    values = np.asarray(ids)
+    try:
+        order = np.argsort(values, kind="stable")
+    except TypeError:  # mixed, unorderable ids
+        order = np.asarray(
+            sorted(range(len(values)), key=lambda i: (type(values[i]).__name__, str(values[i]))),
+            dtype=np.int64,
+        )
+    rank = np.empty(len(values), dtype=np.int64)
+    rank[order] = np.arange(len(values), dtype=np.int64)
+    return rank
 
 
 def activity_counts(

@@ -38,6 +38,7 @@ from ._resources import bundled_folder
 from .errors import RetentionDataError
 from .io import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
 from .report_registry import NOTEBOOKS, NotebookSpec
+from .validation import ACTIVE_DAYS, check_param
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -169,11 +170,10 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[s
     if "period" in report and report["period"] not in ("W", "M", "Q", "Y"):
         raise UsageError(f"period={report['period']!r}: expected W, M, Q or Y (--period).")
     if "active_days" in report:
-        days = report["active_days"]
-        if isinstance(days, bool) or not isinstance(days, int) or days < 1:
-            raise UsageError(
-                f"active_days={days!r}: expected a whole number of days >= 1 (--active-days)."
-            )
+        try:
+            check_param("active_days", report["active_days"], ACTIVE_DAYS)
+        except RetentionDataError as exc:
+            raise UsageError(f"{str(exc).rstrip('.')} (--active-days).") from None
     if "out" in report and args.config and not Path(report["out"]).is_absolute() and getattr(args, "out", None) is None:
         report["out"] = str((base / report["out"]).resolve())
     return inputs, report

@@ -171,6 +171,9 @@ def tenure_table(
     # run [a, b) in snapshot days: the tenure starts on day a - 1 and ends with the churn
     # on day b - 1, or is censored at the end of the observation (snapshot end_snapshot)
     stop = np.where(churned, b - 1, end_snapshot)
+    # one row per customer, ordered by id: the same whatever the order of the input rows
+    by_id = np.argsort(_engine.id_rank(act.ids)[cust], kind="stable")
+    cust, a, b, churned, stop = cust[by_id], a[by_id], b[by_id], churned[by_id], stop[by_id]
     out = pd.DataFrame({
         "customer_id": act.ids[cust],
         "start": (a - 1).astype("datetime64[D]").astype("datetime64[us]"),
