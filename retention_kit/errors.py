@@ -24,7 +24,8 @@ class RetentionDataError(ValueError):
       problem (``"decimal"``, ``"customer_col"``, ``"active_days"``), or ``None``;
     - ``column``: the data column at fault, or ``None``;
     - ``options``: the accepted values of ``parameter`` when they are a closed set
-      (``("error", "exclude")``), else ``None``.
+      (``("error", "exclude")``), or the candidate values that would settle this
+      input (the two date formats an ambiguous date column allows), else ``None``.
 
     Examples
     --------

@@ -58,6 +58,7 @@ __all__ = [
     "Text",
     "Texts",
     "DateLike",
+    "DateRange",
     "Freq",
     "Weekday",
     "Table",
@@ -350,6 +351,29 @@ class DateLike(Constraint):
 
     def wrong_value(self) -> object:
         return "not a date"
+
+
+class DateRange(Constraint):
+    """Two dates ``(first, last)`` with ``first <= last``, as a tuple or list."""
+
+    def accepts(self, value: object) -> bool:
+        if not isinstance(value, (tuple, list)) or len(value) != 2:
+            return False
+        if not all(DateLike().accepts(v) for v in value):
+            return False
+        return pd.Timestamp(value[0]) <= pd.Timestamp(value[1])
+
+    def describe(self) -> str:
+        return self._text("two dates (first, last) such as ('2015-01-01', '2025-12-31'), first <= last")
+
+    def valid_example(self) -> object:
+        return ("2015-01-01", "2025-12-31")
+
+    def wrong_type(self) -> object:
+        return "2015-01-01"
+
+    def wrong_value(self) -> object:
+        return ("2025-12-31", "2015-01-01")
 
 
 class Freq(Constraint):

@@ -68,7 +68,7 @@ CASES = {
     "mixed day and month first": (tx_file("order,client,when,total\n1,a,25/01/2024,1\n2,b,01/25/2024,1\n"),
                                   rk.load_transactions, "date_format", "when", None),
     "ambiguous dates": (tx_file("order,client,when,total\n1,a,05/02/2024,1\n2,b,11/03/2024,1\n"),
-                        rk.load_transactions, "date_format", "when", None),
+                        rk.load_transactions, "date_format", "when", ("%d/%m/%Y", "%m/%d/%Y")),
     "format mismatch": (tx_file(GOOD, date_format="%d.%m.%Y"), rk.load_transactions,
                         "date_format", "when", None),
     "day first with time": (tx_file("order,client,when,total\n1,a,25/01/2024 10:00,1\n2,b,05/02/2024,1\n"),

@@ -142,10 +142,15 @@ def test_blank_ids_error_then_exclude(tmp_path):
     assert report.excluded == {"blank customer id": 2}
 
 
-def test_blank_lines_keep_line_numbers_honest(tmp_path):
-    path = write(tmp_path, "client,when\na,2024-01-01\n\nb,2024-01-02\n")
-    with pytest.raises(RetentionDataError, match="line 3"):
-        rk.load_transactions(path, customer_col="client", date_col="when")
+def test_blank_lines_are_not_rows_and_keep_line_numbers_honest(tmp_path):
+    path = write(tmp_path, "client,when\na,2024-01-01\n\n   \nb,2024-01-02\n\n")
+    tx = rk.load_transactions(path, customer_col="client", date_col="when")
+    report = rk.load_report(tx)
+    assert (report.rows_read, report.rows_kept, report.excluded) == (2, 2, {})
+    assert tx["customer_id"].tolist() == ["a", "b"]
+    bad = write(tmp_path, "client,when\na,2024-01-01\n\n   \nb,2024-13-02\n")
+    with pytest.raises(RetentionDataError, match="line 5: '2024-13-02'"):
+        rk.load_transactions(bad, customer_col="client", date_col="when")
 
 
 def test_non_numeric_amounts(tmp_path):

@@ -106,13 +106,15 @@ def load_report(df: pd.DataFrame) -> LoadReport:
 class _Frame:
     """A raw export plus what every check needs: row locations and a keep-mask."""
 
-    def __init__(self, raw: pd.DataFrame, where: list[str], name: str) -> None:
+    def __init__(self, raw: pd.DataFrame, where: Sequence[str], name: str) -> None:
         self.raw = raw
         self.where = where
         self.name = name
         self.keep = np.ones(len(raw), dtype=bool)
         self.excluded: dict[str, int] = {}
         self.notes: list[str] = []
+        # codes of parsed id columns (one per id as loaded), reused by the duplicate check
+        self.codes: dict[str, np.ndarray] = {}
 
     def exclude(self, mask: np.ndarray, reason: str) -> None:
         mask = np.asarray(mask, dtype=bool) & self.keep

@@ -10,29 +10,44 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RetentionDataError, describe_rows
-from ..validation import Options, Text, Texts, validate_params
+from ..validation import DateLike, DateRange, Integer, Options, Text, Texts, validate_params
 from ..validation import Source as SourceArg
 from .frame import _finish, _Frame
 from .frame import load_report  # noqa: F401 - the examples print load reports
-from .parsers import _dates, _duplicates, _ids, _numbers
+from .parsers import _dates, _duplicates, _ids, _numbers, _statuses
 from .readers import Source, _read
+
+#: The options every loader takes, declared once.
+_FILE_OPTIONS = dict(
+    source=SourceArg(),
+    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
+    date_range=[DateRange(), None],
+    blank_ids=Options("error", "exclude"),
+    id_case=Options("keep", "lower"),
+    keep_columns=Texts(),
+    sep=Text(what="a field separator such as ';', or 'auto'"),
+    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+    sheet=[Text(what="a sheet name"), Integer(low=0, text="a sheet name or a 0-based sheet number"), None],
+)
+#: The options of loaders that read money.
+_MONEY_OPTIONS = dict(
+    decimal=Options(".", ","),
+    thousands=[Options(".", ",", "'", " "), None],
+)
 
 __all__ = ["load_transactions", "load_subscriptions", "load_survey", "load_sessions"]
 
 
 @validate_params(
-    source=SourceArg(),
+    **_FILE_OPTIONS,
+    **_MONEY_OPTIONS,
     customer_col=Text(what="a column name"),
     date_col=Text(what="a column name"),
     amount_col=[Text(what="a column name"), None],
-    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
-    blank_ids=Options("error", "exclude"),
     duplicates=Options("error", "exclude", "keep", text="'error', 'exclude' or 'keep'"),
     refunds=Options("error", "exclude"),
-    decimal=Options(".", ","),
-    keep_columns=Texts(),
-    sep=Text(what="a field separator such as ';', or 'auto'"),
-    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+    status_col=[Text(what="a column name"), None],
+    exclude_statuses=Texts(what="status values"),
 )
 def load_transactions(
     source: Source,
@@ -41,41 +56,72 @@ def load_transactions(
     date_col: str,
     amount_col: str | None = None,
     date_format: str | None = None,
+    date_range: tuple[object, object] | None = None,
     blank_ids: Literal["error", "exclude"] = "error",
+    id_case: Literal["keep", "lower"] = "keep",
     duplicates: Literal["error", "exclude", "keep"] = "error",
     refunds: Literal["error", "exclude"] = "error",
+    status_col: str | None = None,
+    exclude_statuses: Sequence[str] = (),
     decimal: str = ".",
+    thousands: str | None = None,
     keep_columns: Sequence[str] = (),
     sep: str = "auto",
     encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Load a transaction log (one row per order) into canonical columns, validated.
 
     Parameters
     ----------
     source : str, path or DataFrame
-        A CSV file or a DataFrame with one row per purchase.
+        A CSV file (also gzip'ed) or a DataFrame with one row per purchase.
     customer_col, date_col : str
         Columns holding the customer id and the purchase date.
     amount_col : str, optional
         Column holding the order value. Without it there is no ``amount`` column.
     date_format : str, optional
         A ``strftime`` pattern such as ``"%d/%m/%Y"``. Without it the kit accepts ISO
-        dates, and day/month or month/day dates only when the values prove which one
-        they are; ambiguous or mixed formats raise.
+        dates, and day/month or month/day dates with four-digit years only when the
+        values prove which one they are; ambiguous or mixed formats and two-digit years
+        raise. With ``%y`` the load report states the century rule (69-99 are the 1900s).
+    date_range : (first, last), optional
+        The window of plausible dates; by default 1900-01-01 to a year after today. A
+        date outside it raises: it is a date of another calendar (a Jalali 1402), a
+        placeholder (``0000-00-00``, ``2099-12-31``) or a typo, never an order.
     blank_ids : {"error", "exclude"}
         What to do with rows whose customer id is blank.
+    id_case : {"keep", "lower"}
+        ``"lower"`` lower-cases ids, so that ``Jane.Doe@Gmail.com`` and
+        ``jane.doe@gmail.com`` are one customer. ``"keep"`` (default) suits
+        case-sensitive ids such as Stripe's ``cus_...``; the load report then says how
+        many ids differ only by case. Ids are always stripped of surrounding spaces, and
+        an id written as a whole-number decimal (``1000.0``) is the whole number.
     duplicates : {"error", "exclude", "keep"}
-        What to do with rows identical in every column to an earlier row. ``"keep"``
-        suits files without an order id, where two identical orders can be real.
+        What to do with rows identical in every column to an earlier row, compared after
+        the normalisation above (ids, dates and amounts as read; other text stripped).
+        ``"keep"`` suits files without an order id, where two identical orders can be real.
     refunds : {"error", "exclude"}
         What to do with negative amounts (refunds, cancellations). Excluded refunds do
         not count as purchases. Zero amounts are kept and noted in the report.
+    status_col : str, optional
+        The order-status column of exports that mark refunded, voided, pending or failed
+        orders with a status instead of a negative amount (Shopify, WooCommerce, Stripe).
+    exclude_statuses : sequence of str
+        Statuses that are not purchases, compared case-insensitively
+        (``["refunded", "voided", "pending"]``); those rows are left out first and
+        counted by status in the load report, which also counts the kept rows by status.
     decimal : {".", ","}
         Decimal separator of the amounts. Amounts may be written for people:
         ``"$1,234.50"``, ``"1.234,50 EUR"`` (with ``decimal=","``), ``"(12.00)"`` for a
-        negative; thousands separators must group digits in threes, so a misread
-        separator raises instead of shifting the value.
+        negative, ``"۱۲۵٬۰۰۰ تومان"`` (Persian digits and separators); thousands
+        separators must group digits in threes, so a misread separator raises instead
+        of shifting the value.
+    thousands : {".", ",", "'", " "}, optional
+        Thousands separator. Needed only when the values cannot tell: a column whose
+        values have a single ``.`` or ``,`` followed by exactly three digits
+        (``250.000``, written for currencies without cents such as the Toman) raises
+        unless another value settles it (``12.50``, ``1.250.000``) or this option does.
     keep_columns : sequence of str
         Further source columns to carry into the result unchanged (for example a
         channel to segment by).
@@ -84,6 +130,8 @@ def load_transactions(
         semicolon, tab and pipe in the header line.
     encoding : str
         Text encoding of file sources. The default also strips a UTF-8 byte-order mark.
+    sheet : str or int, optional
+        The sheet of an Excel workbook, by name or 0-based number.
 
     Returns
     -------
@@ -126,19 +174,31 @@ def load_transactions(
     """
     frame = _read(
         source,
-        {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col},
-        # with decimal commas, '12.5' is not twelve and a half: read amounts as text
-        text_columns=[customer_col, date_col] + ([amount_col] if decimal == "," else []),
+        {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col,
+         "status_col": status_col},
+        keep=keep_columns,
+        text_columns=[customer_col, date_col, amount_col, status_col],
         sep=sep,
         encoding=encoding,
+        sheet=sheet,
     )
-    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids)
-    dates = _dates(frame, date_col, param="date_col", date_format=date_format)
+    if status_col is not None:
+        _statuses(frame, status_col, exclude_statuses)
+    elif exclude_statuses:
+        raise RetentionDataError(
+            f"exclude_statuses={list(exclude_statuses)!r}: name the status column with status_col=.",
+            parameter="status_col",
+        )
+    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids, id_case=id_case)
+    dates = _dates(frame, date_col, param="date_col", date_format=date_format, date_range=date_range)
     columns: dict[str, pd.Series] = {"customer_id": ids, "date": dates}
+    parsed = {customer_col: ids, date_col: dates}
     if amount_col is not None:
-        amounts = _numbers(frame, amount_col, param="amount_col", what="amount", decimal=decimal)
+        amounts = _numbers(frame, amount_col, param="amount_col", what="amount", decimal=decimal,
+                           thousands=thousands)
         columns["amount"] = amounts
-    _duplicates(frame, duplicates)
+        parsed[amount_col] = amounts
+    _duplicates(frame, duplicates, parsed)
     if amount_col is not None:
         negative = (amounts < 0).to_numpy() & frame.keep
         if negative.any():
@@ -161,17 +221,14 @@ def load_transactions(
 
 
 @validate_params(
-    source=SourceArg(),
+    **_FILE_OPTIONS,
+    **_MONEY_OPTIONS,
     customer_col=Text(what="a column name"),
     start_col=Text(what="a column name"),
     end_col=Text(what="a column name"),
     mrr_col=[Text(what="a column name"), None],
-    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
-    blank_ids=Options("error", "exclude"),
-    decimal=Options(".", ","),
-    keep_columns=Texts(),
-    sep=Text(what="a field separator such as ';', or 'auto'"),
-    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
+    open_end_after=[DateLike(), None],
+    open_end_values=Texts(what="end-date values that mean 'no end'"),
 )
 def load_subscriptions(
     source: Source,
@@ -181,11 +238,17 @@ def load_subscriptions(
     end_col: str = "end_date",
     mrr_col: str | None = "mrr",
     date_format: str | None = None,
+    date_range: tuple[object, object] | None = None,
+    open_end_after: object = None,
+    open_end_values: Sequence[str] = (),
     blank_ids: Literal["error", "exclude"] = "error",
+    id_case: Literal["keep", "lower"] = "keep",
     decimal: str = ".",
+    thousands: str | None = None,
     keep_columns: Sequence[str] = (),
     sep: str = "auto",
     encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Load a subscription table (one row per subscription spell), validated.
 
@@ -202,16 +265,24 @@ def load_subscriptions(
         Columns holding the customer id, the spell's first day and its end day.
     mrr_col : str or None
         Monthly recurring revenue of the spell; ``None`` when the export has none.
-    decimal : {".", ","}
-        Decimal separator of the MRR values (see :func:`load_transactions`).
     date_format : str, optional
         A ``strftime`` pattern for both date columns (see :func:`load_transactions`).
-    blank_ids : {"error", "exclude"}
-        What to do with rows whose customer id is blank.
+    date_range : (first, last), optional
+        The window of plausible dates (see :func:`load_transactions`).
+    open_end_after : date, optional
+        End dates after this day mean "no end yet" (billing systems that write
+        ``2099-12-31`` for a live subscription); they are read as blank, with a note.
+        Without it (or ``open_end_values``) a far-future end date raises.
+    open_end_values : sequence of str
+        End-date values that mean "no end yet", such as ``["9999-12-31"]``.
+    blank_ids, id_case : str
+        Blank ids and upper/lower case in ids (see :func:`load_transactions`).
+    decimal, thousands : str
+        Separators of the MRR values (see :func:`load_transactions`).
     keep_columns : sequence of str
         Further columns to carry through (plan, segment, ...).
-    sep, encoding : str
-        Passed to :func:`pandas.read_csv` for file sources.
+    sep, encoding, sheet : str
+        How to read file sources (see :func:`load_transactions`).
 
     Returns
     -------
@@ -243,13 +314,16 @@ def load_subscriptions(
     frame = _read(
         source,
         {"customer_col": customer_col, "start_col": start_col, "end_col": end_col, "mrr_col": mrr_col},
-        text_columns=[customer_col, start_col, end_col] + ([mrr_col] if decimal == "," and mrr_col else []),
+        keep=keep_columns,
+        text_columns=[customer_col, start_col, end_col, mrr_col],
         sep=sep,
         encoding=encoding,
+        sheet=sheet,
     )
-    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids)
-    starts = _dates(frame, start_col, param="start_col", date_format=date_format)
-    ends = _dates(frame, end_col, param="end_col", date_format=date_format, allow_blank=True)
+    ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids, id_case=id_case)
+    starts = _dates(frame, start_col, param="start_col", date_format=date_format, date_range=date_range)
+    ends = _dates(frame, end_col, param="end_col", date_format=date_format, date_range=date_range,
+                  allow_blank=True, open_end_after=open_end_after, open_end_values=open_end_values)
     columns: dict[str, pd.Series] = {"customer_id": ids, "start_date": starts, "end_date": ends}
     backwards = (ends < starts).to_numpy() & frame.keep
     if backwards.any():
@@ -267,7 +341,7 @@ def load_subscriptions(
             "they count as an acquisition but never as an active customer"
         )
     if mrr_col is not None:
-        mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR", decimal=decimal)
+        mrr = _numbers(frame, mrr_col, param="mrr_col", what="MRR", decimal=decimal, thousands=thousands)
         negative = (mrr < 0).to_numpy() & frame.keep
         if negative.any():
             raise RetentionDataError(
@@ -303,15 +377,11 @@ def _check_overlaps(frame: _Frame, ids: pd.Series, starts: pd.Series, ends: pd.S
 
 
 @validate_params(
-    source=SourceArg(),
+    **_FILE_OPTIONS,
     score_col=Text(what="a column name"),
     customer_col=[Text(what="a column name"), None],
     date_col=[Text(what="a column name"), None],
-    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
     invalid=Options("error", "exclude"),
-    keep_columns=Texts(),
-    sep=Text(what="a field separator such as ';', or 'auto'"),
-    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
 )
 def load_survey(
     source: Source,
@@ -320,10 +390,14 @@ def load_survey(
     customer_col: str | None = None,
     date_col: str | None = None,
     date_format: str | None = None,
+    date_range: tuple[object, object] | None = None,
     invalid: Literal["error", "exclude"] = "error",
+    blank_ids: Literal["error", "exclude"] = "error",
+    id_case: Literal["keep", "lower"] = "keep",
     keep_columns: Sequence[str] = (),
     sep: str = "auto",
     encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Load an NPS survey export: scores from 0 to 10, one row per response.
 
@@ -333,6 +407,11 @@ def load_survey(
     ``invalid="exclude"`` is left out and counted by reason in the load report. A
     1-10 survey is not a 0-10 survey: its answers parse, so check the question wording
     (see :func:`retention_kit.net_promoter.parse_scores`).
+
+    With ``customer_col``, answers without a customer id (anonymous answers) raise, or
+    with ``blank_ids="exclude"`` are left out and counted; ``id_case``, ``date_format``,
+    ``date_range``, ``sep``, ``encoding`` and ``sheet`` work as in
+    :func:`load_transactions`.
 
     Returns a DataFrame with ``score`` (int64), ``customer_id`` and ``date`` when their
     columns are given, then ``keep_columns``.
@@ -353,12 +432,14 @@ def load_survey(
     frame = _read(
         source,
         {"score_col": score_col, "customer_col": customer_col, "date_col": date_col},
-        text_columns=[c for c in (score_col, customer_col, date_col) if c is not None],
+        keep=keep_columns,
+        text_columns=[score_col, customer_col, date_col],
         sep=sep,
         encoding=encoding,
+        sheet=sheet,
     )
     parsed, excluded = parse_scores(
-        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=frame.where,
+        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=list(frame.where),
         param=f"score_col={score_col!r}",
     )
     valid = np.zeros(len(frame.raw), dtype=bool)
@@ -370,20 +451,18 @@ def load_survey(
     scores[parsed.index] = parsed.to_numpy()
     columns: dict[str, pd.Series] = {"score": scores}
     if customer_col is not None:
-        columns["customer_id"] = _ids(frame, customer_col, param="customer_col", blank_ids="error")
+        columns["customer_id"] = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids,
+                                      id_case=id_case)
     if date_col is not None:
-        columns["date"] = _dates(frame, date_col, param="date_col", date_format=date_format)
+        columns["date"] = _dates(frame, date_col, param="date_col", date_format=date_format,
+                                 date_range=date_range)
     return _finish(frame, columns, keep_columns)
 
 
 @validate_params(
-    source=SourceArg(),
+    **_FILE_OPTIONS,
     visitor_col=Text(what="a column name"),
     time_col=Text(what="a column name"),
-    date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
-    keep_columns=Texts(),
-    sep=Text(what="a field separator such as ';', or 'auto'"),
-    encoding=Text(what="a text encoding such as 'utf-8' or 'cp1252'"),
 )
 def load_sessions(
     source: Source,
@@ -391,14 +470,19 @@ def load_sessions(
     visitor_col: str = "visitor_id",
     time_col: str = "session_start",
     date_format: str | None = None,
+    date_range: tuple[object, object] | None = None,
+    blank_ids: Literal["error", "exclude"] = "error",
+    id_case: Literal["keep", "lower"] = "keep",
     keep_columns: Sequence[str] = (),
     sep: str = "auto",
     encoding: str = "utf-8-sig",
+    sheet: str | int | None = None,
 ) -> pd.DataFrame:
     """Load a web-analytics sessions export: one row per session.
 
     Returns a DataFrame with ``visitor_id`` and ``date`` (the session's start time),
-    then ``keep_columns``.
+    then ``keep_columns``. The options work as in :func:`load_transactions`
+    (``blank_ids`` for sessions without a visitor id).
 
     Examples
     --------
@@ -411,10 +495,13 @@ def load_sessions(
     frame = _read(
         source,
         {"visitor_col": visitor_col, "time_col": time_col},
+        keep=keep_columns,
         text_columns=[visitor_col, time_col],
         sep=sep,
         encoding=encoding,
+        sheet=sheet,
     )
-    ids = _ids(frame, visitor_col, param="visitor_col", blank_ids="error", what="visitor id")
-    times = _dates(frame, time_col, param="time_col", date_format=date_format)
+    ids = _ids(frame, visitor_col, param="visitor_col", blank_ids=blank_ids, id_case=id_case,
+               what="visitor id")
+    times = _dates(frame, time_col, param="time_col", date_format=date_format, date_range=date_range)
     return _finish(frame, {"visitor_id": ids, "date": times}, keep_columns)

@@ -1,10 +1,18 @@
 """Value parsers: ids, dates and amounts as exports write them, each checked column by
-column with the rows at fault named, and row-level checks (duplicates)."""
+column with the rows at fault named, and row-level checks (duplicates, status filter).
+
+Every parser works on the column's distinct values and maps the result back to the rows,
+so a ten-million-row export with a few thousand distinct dates parses a few thousand
+strings. Persian (``۰``-``۹``) and Arabic-Indic (``٠``-``٩``) digits are digits wherever
+a number, a date or an id is read.
+"""
 
 from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
+from datetime import date
 from typing import Literal
 
 import numpy as np
@@ -13,14 +21,47 @@ import pandas as pd
 from ..errors import RetentionDataError, describe_rows
 from .frame import _Frame
 
+# Persian and Arabic-Indic digits; U+066B is the Arabic decimal separator and U+066C the
+# Arabic thousands separator (read as a narrow space: it only ever groups thousands)
+_NATIVE_DIGITS = "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩"
+_NATIVE = re.compile(f"[{_NATIVE_DIGITS}\u066b\u066c]")
+
+
+def _ascii_digits(text: pd.Series, decimal: str = ".") -> pd.Series:
+    """``text`` with Persian and Arabic-Indic digits and separators written in ASCII."""
+    table = str.maketrans(_NATIVE_DIGITS, "0123456789" * 2)
+    table[0x066B] = decimal
+    table[0x066C] = "\u202f"
+    native = text.str.contains(_NATIVE, regex=True).fillna(False).to_numpy(bool)
+    if not native.any():
+        return text
+    out = text.copy()
+    out[native] = text[native].map(lambda s: s.translate(table))
+    return out
+
 
 def _blank(values: pd.Series) -> np.ndarray:
     """True where a value is missing or only whitespace."""
     missing = values.isna().to_numpy()
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        text = values.astype("string").str.strip()
+        text = values.astype("str").str.strip() if values.dtype == object else values.str.strip()
         missing = missing | (text == "").fillna(True).to_numpy(dtype=bool)
     return missing
+
+
+def _distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
+    """Codes into the distinct values (-1 for missing) and the distinct values."""
+    codes, uniques = pd.factorize(text)
+    return codes, pd.Series(uniques, dtype="str")
+
+
+def _rows(codes: np.ndarray, bad_distinct: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Row mask of the rows whose distinct value is flagged in ``bad_distinct``."""
+    flagged = np.append(np.asarray(bad_distinct, dtype=bool), False)  # code -1: missing
+    return flagged[codes] & keep
+
+
+_FLOAT_ID = re.compile(r"^[+-]?\d+\.0+$")
 
 
 def _ids(
@@ -29,8 +70,12 @@ def _ids(
     *,
     param: str,
     blank_ids: Literal["error", "exclude"],
+    id_case: Literal["keep", "lower"] = "keep",
     what: str = "customer id",
 ) -> pd.Series:
+    """The id column, checked: blanks raise or are excluded; text ids are stripped,
+    written with ASCII digits, lower-cased with ``id_case="lower"``; an id written as an
+    integer-valued float (``1000.0``) is that integer."""
     values = frame.raw[col]
     blank = _blank(values) & frame.keep
     if blank.any():
@@ -45,16 +90,88 @@ def _ids(
                 column=col,
                 options=("error", "exclude"),
             )
-    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        values = values.astype("str").str.strip()
-    return values
+    if pd.api.types.is_float_dtype(values.dtype):
+        kept = values.to_numpy()[frame.keep]
+        if not np.all(np.mod(kept, 1) == 0):
+            bad = (np.mod(values.to_numpy(), 1) != 0) & frame.keep & ~np.isnan(values.to_numpy())
+            raise RetentionDataError(
+                f"{param}={col!r}: {int(bad.sum()):,} {what}s are fractions: "
+                f"{describe_rows(bad, values, frame.where)}. Ids are whole numbers or text: "
+                "check that the right column is mapped.",
+                parameter=param,
+                column=col,
+            )
+        out = np.zeros(len(values), dtype=np.int64)
+        out[frame.keep] = kept.astype(np.int64)
+        return pd.Series(out, index=values.index)
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return values
+    codes, uniques = _distinct(values.astype("str") if values.dtype == object else values)
+    used = np.zeros(len(uniques), dtype=bool)
+    used[codes[frame.keep & (codes >= 0)]] = True
+    clean = _ascii_digits(uniques.str.strip())
+    floats = clean.str.match(_FLOAT_ID).fillna(False).to_numpy(bool)
+    if (floats & used).any():
+        clean[floats] = clean[floats].str.replace(r"\.0+$", "", regex=True)
+        n = int(_rows(codes, floats, frame.keep).sum())
+        frame.notes.append(
+            f"{col}: {n:,} ids written as whole-number decimals (such as '1000.0') were read "
+            "as the whole number ('1000'), the way spreadsheets write integer ids"
+        )
+    if id_case == "lower":
+        clean = clean.str.lower()
+    else:
+        kept_ids = pd.Series(clean[used].unique(), dtype="str")
+        folded = kept_ids.str.lower()
+        clash = folded.duplicated(keep=False).to_numpy(bool)
+        if clash.any():
+            groups = int(folded[clash].nunique())
+            example = kept_ids[clash].sort_values(key=lambda s: s.str.lower()).head(2).tolist()
+            frame.notes.append(
+                f"{col}: {int(clash.sum()):,} ids differ from another id only by upper/lower case "
+                f"({groups:,} groups, for example {example[0]!r} and {example[1]!r}); they count "
+                "as different customers. Pass id_case='lower' if case does not matter in these "
+                "ids (emails); keep it for case-sensitive ids such as Stripe's cus_..."
+            )
+    merged, _ = pd.factorize(clean)  # one code per id as loaded (' a' and 'a' are one)
+    frame.codes[col] = np.append(merged, -1)[codes]
+    if values.dtype != object and not (clean != uniques).fillna(True).to_numpy(bool).any():
+        return values  # nothing to change: the column as read
+    return _take(clean, codes, values.index)
 
+
+def _take(uniques: pd.Series, codes: np.ndarray, index: pd.Index) -> pd.Series:
+    """``uniques[codes]`` as a text column (code -1: missing), built by Arrow."""
+    import pyarrow as pa
+
+    dictionary = pa.array(uniques.to_numpy(dtype=object), type=pa.string())
+    indices = pa.array(codes, mask=codes < 0, type=pa.int64())
+    taken = dictionary.take(indices)
+    return pd.Series(taken.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=np.nan)}.get),
+                     index=index)
+
+
+# ---------------------------------------------------------------------------- dates
 
 _SLASHED = re.compile(r"^\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4}|\d{2})(?:[ T].*)?$")
 _OFFSET = re.compile(
     r"^(\d{4}-?\d{2}-?\d{2}[T ]\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 )
 _FULL_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])|^\d{8}(?:$|T)")
+# what Arrow parses exactly as pandas does: the fast path for large ISO columns
+_PLAIN_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
+_CENTURY_NOTE = (
+    "two-digit years read with the usual rule: 69-99 are 1969-1999, 00-68 are 2000-2068"
+)
+
+
+def _window(date_range: Sequence[object] | None) -> tuple[pd.Timestamp, pd.Timestamp, bool]:
+    """The plausible-date window: ``date_range`` or 1900-01-01 to a year after today."""
+    if date_range is None:
+        today = pd.Timestamp(date.today())
+        return pd.Timestamp("1900-01-01"), today + pd.Timedelta(days=365), False
+    first, last = (pd.Timestamp(d) for d in date_range)
+    return first, last, True
 
 
 def _dates(
@@ -63,19 +180,25 @@ def _dates(
     *,
     param: str,
     date_format: str | None,
+    date_range: Sequence[object] | None = None,
     rows: np.ndarray | None = None,
     allow_blank: bool = False,
+    open_end_after: object = None,
+    open_end_values: Sequence[str] = (),
 ) -> pd.Series:
     """Parse one date column for the kept rows; raise on anything not understood.
 
     Without ``date_format`` the kit accepts ISO 8601 (``2024-03-05``, ``20240305``,
-    ``2024-03-05T10:00:00``) and day/month or month/day dates when the data itself
-    proves which one it is (some first field above 12, or some second field above 12).
-    Anything else, including a file that mixes formats, raises with the offending rows.
+    ``2024-03-05T10:00:00``) and day/month or month/day dates with four-digit years when
+    the data itself proves which one it is (some first field above 12, or some second
+    field above 12). Anything else, including a file that mixes formats and two-digit
+    years, raises with the offending rows. Dates outside ``date_range`` (default
+    1900-01-01 to a year after today) raise: they are another calendar, a placeholder
+    or a typo, never an order. ``open_end_after`` / ``open_end_values`` (end dates of
+    subscriptions) turn far-future sentinels into "still open" (NaT), with a note.
     """
     mask = frame.keep if rows is None else rows
     values = frame.raw[col]
-    result = pd.Series(pd.NaT, index=values.index, dtype="datetime64[us]")
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = values
         if getattr(parsed.dt, "tz", None) is not None:
@@ -89,21 +212,80 @@ def _dates(
                 parameter=param,
                 column=col,
             )
-        return parsed.astype("datetime64[us]")
-    text = values.astype("string").str.strip()
-    blank = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
-    if (blank & mask).any() and not allow_blank:
-        bad = blank & mask
-        raise RetentionDataError(
-            f"{param}={col!r}: {int(bad.sum()):,} rows have a blank date: "
-            f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows.",
-            parameter=param,
-            column=col,
-        )
-    todo = mask & ~blank
-    sub = text[todo]
-    if len(sub) == 0:
+        result = parsed.astype("datetime64[us]")
+        text = values.astype("str")
+    else:
+        text = (values.astype("str") if values.dtype == object else values).str.strip()
+        blank = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
+        if (blank & mask).any() and not allow_blank:
+            bad = blank & mask
+            raise RetentionDataError(
+                f"{param}={col!r}: {int(bad.sum()):,} rows have a blank date: "
+                f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows.",
+                parameter=param,
+                column=col,
+            )
+        result = _parse_text_dates(frame, col, text, mask & ~blank, param=param, date_format=date_format)
+    return _check_window(
+        frame, col, result, text, mask, param=param, date_range=date_range,
+        open_end_after=open_end_after, open_end_values=open_end_values,
+    )
+
+
+def _parse_text_dates(
+    frame: _Frame, col: str, text: pd.Series, todo: np.ndarray, *, param: str, date_format: str | None
+) -> pd.Series:
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    if not todo.any():
         return result
+    if date_format is None:
+        fast = _arrow_iso(text, todo)
+        if fast is not None:
+            return fast
+    codes, uniques = _distinct(text.where(todo))
+    uniques = _ascii_digits(uniques)
+
+    def rows_of(bad_distinct: np.ndarray) -> np.ndarray:
+        return _rows(codes, bad_distinct, todo)
+
+    parsed = _parse_distinct_dates(frame, col, uniques, rows_of, text, param=param, date_format=date_format)
+    values = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))
+    result[:] = values[codes]
+    return result
+
+
+def _arrow_iso(text: pd.Series, todo: np.ndarray) -> pd.Series | None:
+    """Columns of plain ISO dates and times (``2024-03-05``, ``2024-03-05 10:00``,
+    ``2024-03-05T10:00:00.5``), parsed by Arrow in one pass: Arrow's parser is strict
+    and the lengths rule out its extensions (``2024-03-05 10``), so it reads exactly
+    the values pandas reads. ``None`` when any value needs the general path."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _arrow(text[todo])
+    lengths = pc.binary_length(array).to_numpy(zero_copy_only=False)
+    if not np.isin(lengths, (10, 16, 19, 21, 22, 23, 24, 25, 26)).all():
+        return None
+    try:
+        stamps = pc.cast(array, pa.timestamp("us"))
+    except pa.ArrowInvalid:  # '2024-02-30', '31/12/2024', an offset: the general path
+        return None
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    result[todo] = stamps.to_numpy(zero_copy_only=False)
+    return result
+
+
+def _arrow(text: pd.Series):
+    """The Arrow array behind a text Series (a copy only for object columns)."""
+    import pyarrow as pa
+
+    if isinstance(text.array, pd.arrays.ArrowStringArray):
+        return pa.array(text.array)
+    return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+def _parse_distinct_dates(frame, col, sub, rows_of, text, *, param, date_format) -> pd.Series:
+    """Parse the distinct date strings ``sub``; errors name rows via ``rows_of``."""
     fix = (
         "Pass date_format= with a strftime pattern that matches every value "
         "(for example date_format='%d/%m/%Y'), or make the column consistent."
@@ -112,16 +294,16 @@ def _dates(
         parsed = _to_datetime(sub, date_format, frame, col)
         bad = parsed.isna().to_numpy()
         if bad.any():
-            full = np.zeros(len(text), dtype=bool)
-            full[np.flatnonzero(todo)[bad]] = True
+            full = rows_of(bad)
             raise RetentionDataError(
-                f"{param}={col!r}: {int(bad.sum()):,} values do not match "
+                f"{param}={col!r}: {int(full.sum()):,} values do not match "
                 f"date_format={date_format!r}: {describe_rows(full, text, frame.where)}. {fix}",
                 parameter="date_format",
                 column=col,
             )
-        result[todo] = parsed.to_numpy()
-        return result
+        if "%y" in date_format and _CENTURY_NOTE not in " ".join(frame.notes):
+            frame.notes.append(f"{col}: {_CENTURY_NOTE} (date_format={date_format!r})")
+        return parsed
 
     offset = sub.str.extract(_OFFSET)
     has_offset = offset[0].notna().to_numpy()
@@ -131,7 +313,7 @@ def _dates(
         # time-zone-aware DataFrame column
         sub = sub.where(~has_offset, offset[0])
         frame.notes.append(
-            f"{col}: {int(has_offset.sum()):,} values carried a UTC offset; their local "
+            f"{col}: {int(rows_of(has_offset).sum()):,} values carried a UTC offset; their local "
             "wall-clock times were kept and the offsets dropped"
         )
     iso = _to_datetime(sub, "ISO8601", frame, col)
@@ -139,15 +321,13 @@ def _dates(
     iso = iso.where(sub.str.match(_FULL_ISO_DATE).fillna(False).to_numpy(bool))
     iso_bad = iso.isna().to_numpy()
     if not iso_bad.any():
-        result[todo] = iso.to_numpy()
-        return result
-    full_bad = np.zeros(len(text), dtype=bool)
-    full_bad[np.flatnonzero(todo)[iso_bad]] = True
+        return iso
     if not iso_bad.all():
+        full_bad = rows_of(iso_bad)
         raise RetentionDataError(
-            f"{param}={col!r}: mixed date formats: {int((~iso_bad).sum()):,} values are ISO "
-            f"dates (YYYY-MM-DD) but {int(iso_bad.sum()):,} are not: "
-            f"{describe_rows(full_bad, text, frame.where)}. {fix}",
+            f"{param}={col!r}: mixed date formats: {int(rows_of(~iso_bad).sum()):,} values are ISO "
+            f"dates (YYYY-MM-DD) but {int(full_bad.sum()):,} are not: "
+            f"{describe_rows(full_bad, text, frame.where)}. {_date_hint(sub[iso_bad])}{fix}",
             parameter="date_format",
             column=col,
         )
@@ -155,11 +335,26 @@ def _dates(
     parts = sub.str.extract(_SLASHED)
     unmatched = parts[0].isna().to_numpy()
     if unmatched.any():
-        full = np.zeros(len(text), dtype=bool)
-        full[np.flatnonzero(todo)[unmatched]] = True
+        full = rows_of(unmatched)
         raise RetentionDataError(
-            f"{param}={col!r}: {int(unmatched.sum()):,} values are not dates the kit "
-            f"recognises: {describe_rows(full, text, frame.where)}. {fix}",
+            f"{param}={col!r}: {int(full.sum()):,} values are not dates the kit "
+            f"recognises: {describe_rows(full, text, frame.where)}. {_date_hint(sub[unmatched])}{fix}",
+            parameter="date_format",
+            column=col,
+        )
+    sep_char = parts[1].iloc[0]
+    two_digit = (parts[3].str.len() == 2).to_numpy(bool)
+    if two_digit.any():
+        full = rows_of(two_digit)
+        example = sub[two_digit].iloc[0]
+        s = sep_char
+        raise RetentionDataError(
+            f"{param}={col!r}: {int(full.sum()):,} dates have a two-digit year "
+            f"({describe_rows(full, text, frame.where)}): which field is the year, the "
+            f"month and the day, and which century, cannot be read from {example!r}. "
+            f"Pass date_format= with the order, for example '%d{s}%m{s}%y' (day first), "
+            f"'%m{s}%d{s}%y' (month first) or '%y{s}%m{s}%d' (year first); "
+            f"{_CENTURY_NOTE}.",
             parameter="date_format",
             column=col,
         )
@@ -167,8 +362,6 @@ def _dates(
     second = parts[2].astype(int)
     day_first = bool((first > 12).any())
     month_first = bool((second > 12).any())
-    sep_char = parts[1].iloc[0]
-    year = "%Y" if len(parts[3].iloc[0]) == 4 else "%y"
     if day_first and month_first:
         raise RetentionDataError(
             f"{param}={col!r}: mixed date formats: some values have a day first "
@@ -177,34 +370,99 @@ def _dates(
             parameter="date_format",
             column=col,
         )
+    day, month = f"%d{sep_char}%m{sep_char}%Y", f"%m{sep_char}%d{sep_char}%Y"
     if not day_first and not month_first:
         example = sub.iloc[0]
         raise RetentionDataError(
             f"{param}={col!r}: ambiguous dates: in every value both of the first two fields "
             f"are 12 or less (for example {example!r}), so day/month and month/day cannot be "
-            f"told apart. Pass date_format='%d{sep_char}%m{sep_char}{year}' (day first) or "
-            f"date_format='%m{sep_char}%d{sep_char}{year}' (month first).",
+            f"told apart. Pass date_format='{day}' (day first) or date_format='{month}' "
+            "(month first).",
             parameter="date_format",
             column=col,
+            options=(day, month),
         )
-    inferred = (
-        f"%d{sep_char}%m{sep_char}{year}" if day_first else f"%m{sep_char}%d{sep_char}{year}"
-    )
+    inferred = day if day_first else month
     parsed = _to_datetime(sub, inferred, frame, col)
     bad = parsed.isna().to_numpy()
     if bad.any():
-        full = np.zeros(len(text), dtype=bool)
-        full[np.flatnonzero(todo)[bad]] = True
+        full = rows_of(bad)
         raise RetentionDataError(
-            f"{param}={col!r}: the values look like {inferred!r} but {int(bad.sum()):,} do "
+            f"{param}={col!r}: the values look like {inferred!r} but {int(full.sum()):,} do "
             f"not parse with it: {describe_rows(full, text, frame.where)}. If they carry a "
             f"time of day, pass it in the format, for example date_format='{inferred} %H:%M'. {fix}",
             parameter="date_format",
             column=col,
         )
     frame.notes.append(f"{col}: dates read as {inferred!r} (decided from the values)")
-    result[todo] = parsed.to_numpy()
-    return result
+    return parsed
+
+
+def _date_hint(bad: pd.Series) -> str:
+    """What values that are not dates probably are."""
+    if bad.str.fullmatch(r"\d{5}(\.\d+)?").fillna(False).any():
+        return ("Numbers such as 45292 are Excel serial day numbers: format the column as "
+                "dates in the spreadsheet before exporting. ")
+    if bad.str.match(r"0{4}-0{2}-0{2}|0{1,2}[/.-]0{1,2}[/.-]0{2,4}").fillna(False).any():
+        return ("'0000-00-00' is a placeholder some systems write for 'no date': blank it in "
+                "the export. ")
+    return ""
+
+
+def _check_window(frame, col, result, text, mask, *, param, date_range, open_end_after, open_end_values):
+    """Dates outside the plausible window raise; sentinel end dates become NaT."""
+    if open_end_values:
+        sentinel = text.isin([str(v).strip() for v in open_end_values]).to_numpy(bool) & mask
+        sentinel |= result.isin(pd.to_datetime(list(open_end_values), errors="coerce").dropna()).to_numpy(bool) & mask
+        if sentinel.any():
+            result = result.mask(sentinel)
+            frame.notes.append(
+                f"{col}: {int(sentinel.sum()):,} end dates equal to a value of open_end_values "
+                "were read as still open (no end)"
+            )
+    if open_end_after is not None:
+        after = (result > pd.Timestamp(open_end_after)).to_numpy(bool) & mask
+        if after.any():
+            result = result.mask(after)
+            frame.notes.append(
+                f"{col}: {int(after.sum()):,} end dates after {pd.Timestamp(open_end_after):%Y-%m-%d} "
+                "(open_end_after) were read as still open (no end)"
+            )
+    first, last, given = _window(date_range)
+    stamps = result.to_numpy()
+    early = (stamps < np.datetime64(first)) & mask
+    late = (stamps > np.datetime64(last)) & mask
+    if not (early.any() or late.any()):
+        return result
+    bad = early | late
+    shown = describe_rows(bad, text, frame.where)
+    window = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
+    causes = []
+    years = result[bad].dt.year
+    if ((years >= 1300) & (years < 1500)).any():
+        causes.append("dates of the Jalali (Solar Hijri) calendar such as 1402-07-01, used in Iran: "
+                      "the kit reads Gregorian dates, so convert them first")
+    if (years < 1300).any():
+        causes.append("a placeholder for 'no date' (0001-01-01, 1899-12-30 is Excel's day zero) or a "
+                      "mistyped year")
+    if late.any():
+        causes.append("a far-future placeholder (2099-12-31, 9999-12-31) meaning 'no end' or "
+                      "'unknown', or a mistyped year")
+    open_hint = ""
+    settle = "date_range"
+    if late.any() and param == "end_col":
+        open_hint = (" If those end dates mean 'still active', pass open_end_values=['9999-12-31'] "
+                     "(the sentinel values) or open_end_after= (a date after which an end date "
+                     "means no end).")
+        settle = "open_end_after"
+    raise RetentionDataError(
+        f"{param}={col!r}: {int(bad.sum()):,} dates fall outside {window}"
+        f"{' (date_range)' if given else ' (1900 to a year from today)'}: {shown}. Likely causes: "
+        f"{'; '.join(causes)}.{open_hint} If they are real, pass date_range=(first, last) to "
+        "widen the window.",
+        parameter=settle,
+        column=col,
+    )
 
 
 def _to_datetime(text: pd.Series, fmt: str, frame: _Frame, col: str) -> pd.Series:
@@ -242,8 +500,15 @@ def _note_offsets(frame: _Frame, col: str) -> None:
         frame.notes.append(note)
 
 
-# a currency sign, or a three-letter code such as EUR, or one of a few local abbreviations
-_CURRENCY = r"(?:[$\u00a3\u20ac\u00a5\u20b9\u20bd\u20ba\u20a9\u20aa\u20ab\u0e3f\u20b4\u20a6\ufdfc]|[A-Z]{3}|US\$|R\$|C\$|A\$|kr|zł|Kč|Ft|lei|Rs|Rp)"
+# ---------------------------------------------------------------------------- amounts
+
+# a currency sign, or a three-letter code such as EUR, or one of a few local marks
+_RIAL = ("ریال", "IRR", "\ufdfc")
+_TOMAN = ("تومان", "تومن", "IRT")
+_CURRENCY = (
+    r"(?:[$\u00a3\u20ac\u00a5\u20b9\u20bd\u20ba\u20a9\u20aa\u20ab\u0e3f\u20b4\u20a6\ufdfc]"
+    r"|ریال|تومان|تومن|[A-Z]{3}|US\$|R\$|C\$|A\$|kr|zł|Kč|Ft|lei|Rs|Rp)"
+)
 _MONEY = re.compile(
     rf"^(?P<open>\()?\s*(?P<neg1>[-\u2212])?\s*(?P<pre>{_CURRENCY})?\s*(?P<neg2>[-\u2212])?\s*"
     rf"(?P<num>\d[\d.,'\u00a0\u202f ]*?)\s*(?P<post>{_CURRENCY})?\s*(?P<neg3>[-\u2212])?\s*(?P<close>\))?$"
@@ -254,14 +519,14 @@ _GROUPED = {
 }
 
 
-def _parse_money(text: str, decimal: str) -> float | None:
+def _parse_money(text: str, decimal: str) -> tuple[float, str | None] | None:
     """A number written for people: '$1,234.50', '1.234,50 EUR', '(12.00)', '-7 kr'.
 
-    A currency sign ($, EUR...), a three-letter code or a common abbreviation (kr, zł)
-    may stand before or after the number; thousands separators must group digits in
-    threes with one character; one minus sign, or parentheses (accounting style), make
-    it negative. Returns None if the text is not
-    such a number, so that a misread separator is an error, never a silent guess.
+    A currency sign ($, EUR, ریال...), a three-letter code or a common abbreviation
+    (kr, zł) may stand before or after the number; thousands separators must group
+    digits in threes with one character; one minus sign, or parentheses (accounting
+    style), make it negative. Returns the value and its currency mark, or None if the
+    text is not such a number, so that a misread separator is an error, never a guess.
     """
     m = _MONEY.match(text)
     if m is None or bool(m["open"]) != bool(m["close"]):
@@ -278,7 +543,121 @@ def _parse_money(text: str, decimal: str) -> float | None:
     cleaned = num.translate({ord(c): None for c in thousands}).replace(decimal, ".")
     value = float(cleaned)
     negative = bool(m["open"]) or bool(m["neg1"]) or bool(m["neg2"]) or bool(m["neg3"])
-    return -value if negative else value
+    mark = m["pre"] or m["post"]
+    return (-value if negative else value), mark
+
+
+def _money_group(mark: str | None) -> str | None:
+    """One name per currency: the Rial's and the Toman's several spellings each count once."""
+    if mark in _RIAL:
+        return "Rial"
+    if mark in _TOMAN:
+        return "Toman"
+    return mark
+
+
+_CORE = r"(\d[\d.,'\u00a0\u202f ]*\d|\d)"
+
+
+def _separator_roles(uniques: pd.Series) -> tuple[dict[str, bool], dict[str, bool], np.ndarray]:
+    """What the values prove about '.' and ',': (proved decimal, proved thousands,
+    ambiguous) where ambiguous flags values whose only separator is one '.' or ','
+    followed by exactly three digits (``250.000``, ``1,250``)."""
+    core = uniques.str.extract(_CORE)[0].fillna("")
+    decimal_proof: dict[str, bool] = {}
+    thousands_proof: dict[str, bool] = {}
+    ambiguous = np.zeros(len(core), dtype=bool)
+    for c, other in ((".", ","), (",", ".")):
+        e, o = re.escape(c), re.escape(other)
+        once = core.str.count(e) == 1
+        amb = core.str.fullmatch(rf"\d{{1,3}}{e}\d{{3}}").fillna(False).to_numpy(bool)
+        ambiguous |= amb
+        # c once, last, and not three digits after it, or more than three digits before it
+        # (no grouping allows that), or after the other separator: c is the decimal
+        decimal_proof[c] = bool(
+            (once & core.str.fullmatch(rf"[^{e}]*{e}(\d{{1,2}}|\d{{4,}})").fillna(False)).any()
+            or core.str.fullmatch(rf"\d{{4,}}{e}\d+").fillna(False).any()
+            or core.str.fullmatch(rf"\d{{1,3}}({o}\d{{3}})+{e}\d+").fillna(False).any()
+        )
+        # c twice or more, or before the other separator: c groups thousands
+        thousands_proof[c] = bool(
+            (core.str.count(e) >= 2).any()
+            or core.str.fullmatch(rf"\d{{1,3}}({e}\d{{3}})+{o}\d+").fillna(False).any()
+        )
+    return decimal_proof, thousands_proof, ambiguous
+
+
+def _check_separators(
+    frame: _Frame, col: str, uniques: pd.Series, rows_of, values: pd.Series, *, param: str,
+    decimal: str, thousands: str | None,
+) -> None:
+    """Refuse a column whose '.' or ',' could be either the decimal or the thousands
+    separator, unless other values or ``thousands=`` settle it."""
+    if thousands is not None:
+        return
+    decimal_proof, thousands_proof, ambiguous = _separator_roles(uniques)
+    if not ambiguous.any():
+        return
+    unsettled = np.zeros(len(uniques), dtype=bool)
+    for c, other in ((".", ","), (",", ".")):
+        settled = (decimal_proof[c] or thousands_proof[c] or decimal_proof[other]
+                   or thousands_proof[other])
+        if not settled:
+            unsettled |= ambiguous & uniques.str.contains(re.escape(c), regex=True).fillna(False).to_numpy(bool)
+    if not unsettled.any():
+        return
+    full = rows_of(unsettled)
+    example = uniques[unsettled].iloc[0]
+    c = "." if "." in example else ","
+    whole = re.sub(r"\D", "", re.search(_CORE, example)[0])
+    as_decimal = re.search(_CORE, example)[0].replace(",", ".")
+    other = "," if c == "." else "."
+    raise RetentionDataError(
+        f"{param}={col!r}: {int(full.sum()):,} amounts such as {example!r} have one {c!r} "
+        f"followed by three digits ({describe_rows(full, values, frame.where)}), and no other "
+        f"value shows whether {c!r} separates thousands or decimals: {example!r} could be "
+        f"{int(whole):,} or {float(as_decimal):g}. Currencies without cents (Toman, Rial, Rupiah, "
+        f"Won) write thousands this way. Pass thousands={c!r} (with decimal={other!r}) if it "
+        f"means {int(whole):,}, or thousands={other!r} (with decimal={c!r}) if it means "
+        f"{float(as_decimal):g}.",
+        parameter="thousands",
+        column=col,
+        options=(c, other),
+    )
+
+
+def _plain_numbers(values: pd.Series, *, decimal: str, thousands: str | None) -> pd.Series | None:
+    """A text column of plain numbers (``12.5``, ``-3``, ``1e3``) read by Arrow in one
+    pass; ``None`` when any value needs the general path: a currency sign, a separator,
+    a space, ``NaN`` text, or a ``.`` followed by exactly three digits that no other value
+    shows to be a decimal point (``250.000``), which the general path refuses."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if decimal != "." or not isinstance(values.array, pd.arrays.ArrowStringArray):
+        return None
+    array = _arrow(values)
+    try:
+        floats = pc.cast(array, pa.float64())
+    except pa.ArrowInvalid:
+        return None
+    numbers = floats.to_numpy(zero_copy_only=False)
+    if np.isnan(numbers[pc.is_valid(array).to_numpy(zero_copy_only=False)]).any():
+        return None  # 'NaN' written as text: the general path names it
+    if thousands is None:
+        array = pc.fill_null(array, "")
+        point = pc.find_substring(array, ".").to_numpy(zero_copy_only=False)
+        length = pc.binary_length(array).to_numpy(zero_copy_only=False)
+        signed = pc.starts_with(array, "-").to_numpy(zero_copy_only=False) | pc.starts_with(
+            array, "+").to_numpy(zero_copy_only=False)
+        has_point = point >= 1
+        before = point - signed
+        after = length - point - 1
+        exponent = pc.match_substring(array, "e", ignore_case=True).to_numpy(zero_copy_only=False)
+        ambiguous = has_point & (after == 3) & (before <= 3) & ~exponent
+        if ambiguous.any() and not (has_point & ~ambiguous).any():
+            return None
+    return pd.Series(numbers, index=values.index)
 
 
 def _numbers(
@@ -289,32 +668,68 @@ def _numbers(
     what: str,
     allow_blank: bool = False,
     decimal: str = ".",
+    thousands: str | None = None,
 ) -> pd.Series:
     values = frame.raw[col]
     if pd.api.types.is_bool_dtype(values.dtype):
         raise RetentionDataError(
             f"{param}={col!r}: expected numbers, got true/false values.", parameter=param, column=col
         )
+    if thousands is not None and thousands == decimal:
+        raise RetentionDataError(
+            f"thousands={thousands!r}: the thousands separator cannot also be the decimal "
+            f"separator (decimal={decimal!r}); pass decimal={',' if thousands == '.' else '.'!r}.",
+            parameter="decimal",
+            column=col,
+        )
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")
         bad_text = np.zeros(len(values), dtype=bool)
+    elif (plain := _plain_numbers(values, decimal=decimal, thousands=thousands)) is not None:
+        numbers = plain
+        bad_text = np.zeros(len(values), dtype=bool)
     else:
-        text = values.astype("string").str.strip()
-        plain = pd.to_numeric(text, errors="coerce").astype("float64") if decimal == "." else (
-            pd.Series(np.nan, index=text.index))
-        todo = (plain.isna() & text.notna() & (text != "")).fillna(False).to_numpy(bool) & frame.keep
-        numbers = plain.copy()
+        text = (values.astype("str") if values.dtype == object else values).str.strip()
+        codes, uniques = _distinct(text.where(frame.keep))
+        uniques = _ascii_digits(uniques, decimal)
+
+        def rows_of(bad_distinct: np.ndarray) -> np.ndarray:
+            return _rows(codes, bad_distinct, frame.keep)
+
+        parsed = pd.to_numeric(uniques, errors="coerce").astype("float64") if decimal == "." else (
+            pd.Series(np.nan, index=uniques.index))
+        plain = parsed.notna().to_numpy()
+        todo = ~plain & (uniques != "").to_numpy(bool)
+        marks: dict[str | None, int] = {}
         if todo.any():
-            parsed = {v: _parse_money(v, decimal) for v in pd.unique(text[todo])}
-            fixed = text[todo].map(parsed)
-            numbers[todo] = fixed.astype("float64").to_numpy()
-            cleaned = int(fixed.notna().sum())
+            money = {v: _parse_money(v, decimal) for v in uniques[todo]}
+            parsed[todo] = [np.nan if money[v] is None else money[v][0] for v in uniques[todo]]
+            cleaned = int(rows_of(todo & parsed.notna().to_numpy()).sum())
+            for i in np.flatnonzero(todo):
+                got = money[uniques.iat[i]]
+                if got is not None:
+                    group = _money_group(got[1])
+                    marks[group] = marks.get(group, 0) + 1
             if cleaned:
                 frame.notes.append(
                     f"{col}: {cleaned:,} values written with a currency sign, thousands separators"
                     + (" or a decimal comma" if decimal == "," else "") + " were read as numbers"
                 )
-        bad_text = (numbers.isna() & text.notna() & (text != "")).fillna(False).to_numpy(bool)
+        named = {m: n for m, n in marks.items() if m is not None}
+        if len(named) > 1:
+            listed = ", ".join(f"{m} ({n:,} distinct values)" for m, n in named.items())
+            raise RetentionDataError(
+                f"{param}={col!r}: the amounts are written in more than one currency: {listed}. "
+                "Convert them to one currency before loading (one Toman is ten Rials).",
+                parameter=param,
+                column=col,
+            )
+        _check_separators(frame, col, uniques, rows_of, text, param=param, decimal=decimal,
+                          thousands=thousands)
+        table = np.append(parsed.to_numpy(dtype="float64"), np.nan)
+        numbers = pd.Series(table[codes], index=values.index)
+        bad_distinct = (parsed.isna() & (uniques != "")).to_numpy(bool)
+        bad_text = rows_of(bad_distinct)
     bad_text = bad_text & frame.keep
     if bad_text.any():
         sample = values[bad_text].astype(str)
@@ -350,11 +765,60 @@ def _numbers(
     return numbers
 
 
-def _duplicates(frame: _Frame, duplicates: str) -> None:
-    kept = frame.raw[frame.keep]
-    dup_kept = kept.duplicated(keep="first").to_numpy()
+# ---------------------------------------------------------------------------- rows
+
+
+def _statuses(frame: _Frame, col: str, exclude: Sequence[str]) -> None:
+    """Leave out rows whose status (compared stripped, case-insensitively) is one of
+    ``exclude``, counted by status; note statuses asked for that never occur."""
+    values = frame.raw[col]
+    text = (values.astype("str") if values.dtype == object else values).str.strip().str.lower()
+    wanted = [str(s).strip().lower() for s in exclude]
+    for status in dict.fromkeys(wanted):
+        hit = (text == status).fillna(False).to_numpy(bool)
+        frame.exclude(hit, f"status {status!r}")
+        if not hit.any():
+            frame.notes.append(f"status_col={col!r}: no row has the status {status!r} (exclude_statuses)")
+    kept = text[frame.keep].fillna("(blank)").value_counts()
+    if 0 < len(kept) <= 20:
+        frame.notes.append(
+            f"{col}: kept rows by status: " + ", ".join(f"{s} {n:,}" for s, n in kept.items())
+        )
+
+
+def _combine(group: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """One int64 key per pair (group, codes), equal exactly when both are; ``group``
+    and ``codes`` are non-negative (codes may be -1 for missing)."""
+    width = int(codes.max(initial=0)) + 2
+    if int(group.max(initial=0)) >= np.iinfo(np.int64).max // width - 1:
+        group = pd.factorize(group)[0]  # renumber densely before the product overflows
+    return group * width + codes + 1
+
+
+def _duplicates(frame: _Frame, duplicates: str, parsed: dict[str, pd.Series]) -> None:
+    """Rows identical to an earlier row once normalised: the mapped columns as parsed
+    (ids stripped and cased as loaded, dates and amounts as values), other text
+    columns stripped. The parsed columns are compared first; the other columns only
+    for the rows those leave as candidates."""
+    pos = np.flatnonzero(frame.keep)
+    group = np.zeros(len(pos), dtype=np.int64)
+    for col, values in parsed.items():
+        codes = frame.codes[col][pos] if col in frame.codes else pd.factorize(
+            values.take(pos), use_na_sentinel=False)[0]
+        group = _combine(group, codes)
+    candidates = pd.Series(group).duplicated(keep=False).to_numpy()
+    if not candidates.any():
+        return
+    pos, group = pos[candidates], group[candidates]
+    for col in frame.raw.columns:
+        if col in parsed:
+            continue
+        values = frame.raw[col].take(pos)
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            values = (values.astype("str") if values.dtype == object else values).str.strip()
+        group = _combine(group, pd.factorize(values, use_na_sentinel=False)[0])
     dup = np.zeros(len(frame.raw), dtype=bool)
-    dup[np.flatnonzero(frame.keep)[dup_kept]] = True
+    dup[pos[pd.Series(group).duplicated(keep="first").to_numpy()]] = True
     n = int(dup.sum())
     if n == 0:
         return

@@ -1,11 +1,25 @@
-"""Readers: a CSV path (separator sniffed, text columns kept as text, physical line
-numbers for messages) or a DataFrame, into a ``_Frame`` ready for the parsers."""
+"""Readers: an export file (CSV, gzip'ed CSV; separator sniffed) or a DataFrame, into a
+``_Frame`` ready for the parsers.
+
+CSV files are read column by column with Arrow's multi-threaded reader: the columns the
+caller maps are read as text (ids keep leading zeros; dates and amounts are parsed by the
+kit, never guessed), the others with Arrow's type inference restricted to what pandas
+infers (numbers and true/false; no dates). Blank lines are not rows. Row locations in
+messages are physical lines of the file ("line 7", the header being line 1), worked out
+only when a message needs them, so quoted fields holding newlines (order notes,
+addresses) do not shift them.
+"""
 
 from __future__ import annotations
 
+import codecs
+import csv
+import gzip
+import io
+import mmap
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,83 +30,267 @@ from .frame import _check_columns, _Frame
 Source = str | os.PathLike | pd.DataFrame
 
 
+class _Rows(Sequence[str]):
+    """Locations of a DataFrame's rows: ``row 0``, ``row 1``, ... (positions)."""
+
+    def __init__(self, n: int, label: str = "row", first: int = 0) -> None:
+        self._n, self._label, self._first = n, label, first
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        if not -self._n <= i < self._n:
+            raise IndexError(i)
+        return f"{self._label} {(i % self._n) + self._first}"
+
+
+class _Lines(Sequence[str]):
+    """Physical line numbers of a CSV file's data records, found when first asked for.
+
+    Record ``i`` (0-based, blank lines not counted) starts on line ``lines[i]``; the
+    file is scanned once with :mod:`csv`, which follows quoted newlines as Arrow does.
+    """
+
+    def __init__(self, path: Path, encoding: str, sep: str, n: int) -> None:
+        self._path, self._encoding, self._sep, self._n = path, encoding, sep, n
+        self._starts: list[int] | None = None
+
+    def __len__(self) -> int:
+        return self._n
+
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            starts = []
+            for start, _ in _records(self._path, self._encoding, self._sep):
+                starts.append(start)
+                if len(starts) >= self._n:
+                    break
+            self._starts = starts
+        return self._starts
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(self._n))]
+        return f"line {self.starts()[i]}"
+
+
+def _records(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[str]]]:
+    """Data records after the header, with the physical line each starts on; blank
+    (empty or whitespace-only) lines are skipped, as the reader skips them."""
+    with _open_text(path, encoding) as f:
+        reader = csv.reader(f, delimiter=sep)
+        next(reader, None)
+        done = reader.line_num
+        for record in reader:
+            start = done + 1
+            done = reader.line_num
+            if not record or (len(record) == 1 and not record[0].strip()):
+                continue
+            yield start, record
+
+
+def _is_gzip(path: Path) -> bool:
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _open_text(path: Path, encoding: str) -> io.TextIOBase:
+    if _is_gzip(path):
+        return gzip.open(path, "rt", encoding=encoding, newline="", errors="replace")  # type: ignore[return-value]
+    return open(path, encoding=encoding, newline="", errors="replace")
+
+
 def _read(
     source: Source,
     columns: Mapping[str, str | None],
     *,
-    text_columns: Sequence[str],
+    keep: Sequence[str] = (),
+    text_columns: Sequence[str | None],
     sep: str,
     encoding: str,
+    sheet: str | int | None = None,
 ) -> _Frame:
-    """Read a CSV path or copy a DataFrame, and check the mapped columns exist.
+    """Read an export file or copy a DataFrame, and check the mapped columns exist.
 
     ``columns`` maps parameter name (``"customer_col"``) to the column the caller named.
-    ``text_columns`` are read as text so that ids keep leading zeros and dates are parsed
-    by the kit, not guessed by ``read_csv``.
+    ``text_columns`` are read as text so that ids keep leading zeros and dates and
+    amounts are parsed by the kit.
     """
     wanted = {param: col for param, col in columns.items() if col is not None}
     if isinstance(source, pd.DataFrame):
         raw = source.reset_index(drop=True).copy()
-        where = [f"row {i}" for i in range(len(raw))]
-        name = "DataFrame"
-        _check_columns(raw.columns, wanted, name)
+        _check_columns(raw.columns, wanted, "DataFrame")
+        frame = _Frame(raw, _Rows(len(raw)), "DataFrame")
     elif isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        name = path.name
-        if not path.is_file():
-            raise RetentionDataError(
-                f"source: no file at {str(path)!r}. Check the path (relative paths are read "
-                f"from {os.getcwd()!r}).",
-                parameter="source",
-            )
-        if sep == "auto":
-            sep = _sniff_separator(path, encoding)
-        try:
-            header = pd.read_csv(path, nrows=0, sep=sep, encoding=encoding)
-        except pd.errors.EmptyDataError:
-            raise RetentionDataError(
-                f"source: {name!r} is empty (no header, no rows). Export the data again.",
-                parameter="source",
-            ) from None
-        except (UnicodeDecodeError, pd.errors.ParserError) as exc:
-            raise RetentionDataError(
-                f"source: {name!r} could not be read as a {sep!r}-separated text file "
-                f"with encoding {encoding!r} ({exc}). Pass sep= or encoding= to match the file.",
-                parameter="encoding" if isinstance(exc, UnicodeDecodeError) else "sep",
-            ) from None
-        _check_columns(header.columns, wanted, name)
-        dtype = {col: "str" for col in text_columns if col is not None}
-        try:
-            raw = pd.read_csv(
-                path,
-                sep=sep,
-                encoding=encoding,
-                dtype=dtype,
-                keep_default_na=False,
-                na_values=[""],
-                skip_blank_lines=False,
-            )
-        except (UnicodeDecodeError, pd.errors.ParserError, ValueError) as exc:
-            raise RetentionDataError(
-                f"source: {name!r} could not be read as a {sep!r}-separated text file with "
-                f"encoding {encoding!r}: {exc}. Check that every row has as many fields as the "
-                "header (quote values that contain the separator), or pass sep= / encoding=.",
-                parameter="encoding" if isinstance(exc, UnicodeDecodeError) else "sep",
-            ) from None
-        # line 1 is the header, so data row i sits on line i + 2
-        where = [f"line {i + 2}" for i in range(len(raw))]
+        frame = _read_csv(Path(source), wanted, keep=keep, text_columns=text_columns, sep=sep, encoding=encoding)
     else:
         raise RetentionDataError(
-            f"source: expected a CSV path or a pandas DataFrame, got {type(source).__name__}.",
+            f"source: expected a file path or a pandas DataFrame, got {type(source).__name__}.",
             parameter="source",
         )
-    if len(raw) == 0:
+    if len(frame.raw) == 0:
         raise RetentionDataError(
-            f"source: {name!r} has a header but no data rows. Export the data again, "
+            f"source: {frame.name!r} has a header but no data rows. Export the data again, "
             "or check that the right file was given.",
             parameter="source",
         )
-    return _Frame(raw, where, name)
+    return frame
+
+
+def _check_encoding(encoding: str) -> None:
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise RetentionDataError(
+            f"encoding={encoding!r}: not a text encoding Python knows. Pass encoding= with one "
+            "such as 'utf-8', 'cp1252' (Excel on Windows, Western Europe), 'cp1256' (Arabic "
+            "script) or 'latin-1'.",
+            parameter="encoding",
+        ) from None
+
+
+def _header(path: Path, encoding: str, sep: str, name: str) -> list[str]:
+    try:
+        with _open_text(path, encoding) as f:
+            record = next(csv.reader(f, delimiter=sep), None)
+    except OSError as exc:
+        raise RetentionDataError(f"source: {name!r} could not be opened ({exc}).", parameter="source") from None
+    if record is None or not any(field.strip() for field in record):
+        raise RetentionDataError(
+            f"source: {name!r} is empty (no header, no rows). Export the data again.",
+            parameter="source",
+        )
+    if any("\ufffd" in field for field in record):
+        raise RetentionDataError(
+            f"source: {name!r} could not be read as text with encoding {encoding!r} (the "
+            "header has bytes that are not valid in it). Pass encoding= to match the file, "
+            "for example encoding='cp1252' for Excel's 'CSV' on Windows.",
+            parameter="encoding",
+        )
+    return record
+
+
+def _unique_names(header: list[str], wanted: Sequence[tuple[str, str]], name: str) -> list[str]:
+    """Column names for the reader: the header's, with a repeated name made unique.
+
+    A repeated name the caller maps to an option is an error naming both positions: the
+    kit cannot know which of the two columns was meant.
+    """
+    positions: dict[str, list[int]] = {}
+    for i, col in enumerate(header):
+        positions.setdefault(col, []).append(i + 1)
+    for param, col in wanted:
+        if len(positions.get(col, [])) > 1:
+            at = " and ".join(str(p) for p in positions[col])
+            raise RetentionDataError(
+                f"{param}={col!r}: {name!r} has {len(positions[col])} columns named {col!r} "
+                f"(columns {at}), so the kit cannot tell which one is meant. Rename one of "
+                "them in the file, or export it again.",
+                parameter=param,
+                column=col,
+            )
+    seen: dict[str, int] = {}
+    names = []
+    for i, col in enumerate(header):
+        seen[col] = seen.get(col, 0) + 1
+        names.append(col if seen[col] == 1 else f"{col} (column {i + 1})")
+    return names
+
+
+def _read_csv(
+    path: Path,
+    wanted: Mapping[str, str],
+    *,
+    keep: Sequence[str],
+    text_columns: Sequence[str | None],
+    sep: str,
+    encoding: str,
+) -> _Frame:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    name = path.name
+    if not path.is_file():
+        what = f"{str(path)!r} is a folder, not a file" if path.is_dir() else f"no file at {str(path)!r}"
+        raise RetentionDataError(
+            f"source: {what}. Check the path (relative paths are read "
+            f"from {os.getcwd()!r}).",
+            parameter="source",
+        )
+    _check_encoding(encoding)
+    if sep == "auto":
+        sep = _sniff_separator(path, encoding)
+    header = _header(path, encoding, sep, name)
+    _check_columns(pd.Index(header), wanted, name)
+    names = _unique_names(header, [*wanted.items(), *(("keep_columns", c) for c in keep)], name)
+    text = set(c for c in text_columns if c is not None)
+    rejected: list[tuple[int, int]] = []
+
+    def invalid(row) -> str:  # a row whose field count differs from the header's
+        if row.actual_columns == 1 and not row.text.strip():
+            return "skip"  # a whitespace-only line: blank, like an empty line
+        rejected.append((row.actual_columns, row.expected_columns))
+        return "skip"
+
+    codec = codecs.lookup(encoding).name
+    stream = pa.input_stream(str(path), compression="gzip" if _is_gzip(path) else None)
+    try:
+        quoted = _has_quote(path)
+        table = pacsv.read_csv(
+            stream,
+            read_options=pacsv.ReadOptions(
+                column_names=names,
+                skip_rows=1,
+                encoding="utf8" if codec in ("utf-8", "utf-8-sig") else encoding,
+                block_size=1 << 24,
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=sep, newlines_in_values=quoted, invalid_row_handler=invalid
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={col: pa.string() for col in names if col in text},
+                null_values=[""],
+                strings_can_be_null=True,
+                quoted_strings_can_be_null=True,
+                timestamp_parsers=[],
+                true_values=["True", "TRUE", "true"],
+                false_values=["False", "FALSE", "false"],
+            ),
+        )
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        text_error = "UTF8" in str(exc) or isinstance(exc, UnicodeDecodeError)
+        raise RetentionDataError(
+            f"source: {name!r} could not be read as a {sep!r}-separated text file with "
+            f"encoding {encoding!r} ({str(exc).splitlines()[0]}). "
+            + ("Pass encoding= to match the file, for example encoding='cp1252' for Excel's "
+               "'CSV' on Windows." if text_error else
+               "Check the quoting (a quote opened and never closed), or pass sep=."),
+            parameter="encoding" if text_error else "sep",
+        ) from None
+    if rejected:
+        _raise_field_count(path, encoding, sep, len(header), name)
+    raw = table.to_pandas()
+    raw.columns = names
+    return _Frame(raw, _Lines(path, encoding, sep, len(raw)), name)
+
+
+def _raise_field_count(path: Path, encoding: str, sep: str, expected: int, name: str) -> None:
+    wrong = [(start, len(record)) for start, record in _records(path, encoding, sep) if len(record) != expected]
+    shown = ", ".join(f"line {start} has {n}" for start, n in wrong[:5])
+    more = f" (and {len(wrong) - 5:,} more)" if len(wrong) > 5 else ""
+    extra = any(n > expected for _, n in wrong)
+    raise RetentionDataError(
+        f"sep={sep!r}: {len(wrong):,} rows of {name!r} do not have as many fields as the header "
+        f"({expected}): {shown}{more}. "
+        + ("A row with more fields often ends with a stray separator or holds an unquoted "
+           "value containing the separator; " if extra else "")
+        + "fix those rows, quote values that contain the separator, or pass sep= if the "
+        "separator was detected wrong.",
+        parameter="sep",
+    )
 
 
 def _sniff_separator(path: Path, encoding: str) -> str:
@@ -102,7 +300,7 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     header with none of them is one column, read with a comma.
     """
     try:
-        with open(path, encoding=encoding, errors="replace") as f:
+        with _open_text(path, encoding) as f:
             header = f.readline()
     except OSError as exc:
         raise RetentionDataError(
@@ -112,3 +310,14 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     counts = {c: unquoted.count(c) for c in (",", ";", "\t", "|")}
     best = max(counts, key=lambda c: counts[c])
     return best if counts[best] > 0 else ","
+
+
+def _has_quote(path: Path) -> bool:
+    """Whether the file holds a double quote anywhere: only then can a value span lines
+    (Arrow's reader is faster when it knows none does)."""
+    if _is_gzip(path):
+        return True
+    if path.stat().st_size == 0:
+        return False
+    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        return m.find(b'"') >= 0
