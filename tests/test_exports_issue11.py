@@ -114,6 +114,22 @@ def test_c03_widened_date_range_reads_the_dates_as_given():
     accounted(df, 3, 3)
 
 
+def test_c03_calendar_jalali_converts_to_gregorian(tmp_path):
+    df = tx("c03_jalali_dates.csv", calendar="jalali")
+    # 1402-07-01 is 23 September 2023 (the first day of Mehr)
+    assert [str(d.date()) for d in df["date"]] == ["2023-09-23", "2023-10-07", "2023-10-25"]
+    assert any("Jalali" in note for note in rk.load_report(df).notes)
+    accounted(df, 3, 3)
+    persian = tmp_path / "persian.csv"
+    persian.write_text("customer,date\nx,۱۴۰۲/۷/۱ ۱۴:۳۰\ny,1402-12-29\n", encoding="utf-8")
+    df = rk.load_transactions(persian, customer_col="customer", date_col="date", calendar="jalali")
+    assert [str(d) for d in df["date"]] == ["2023-09-23 14:30:00", "2024-03-19 00:00:00"]
+    leap = tmp_path / "leap.csv"  # 1402 is not a leap year: Esfand 30 does not exist
+    leap.write_text("customer,date\nx,1402-12-30\n", encoding="utf-8")
+    refused(lambda: rk.load_transactions(leap, customer_col="customer", date_col="date",
+                                         calendar="jalali"), "date_format", r"line 2", r"Esfand")
+
+
 # -- 4. far-future placeholders ---------------------------------------------------------
 
 def test_c04_order_dated_2099_is_refused_naming_its_line():

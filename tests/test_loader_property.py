@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -80,13 +79,16 @@ id_text = st.one_of(
 )
 dates = st.dates(min_value=pd.Timestamp("2005-01-01").date(), max_value=pd.Timestamp("2024-12-31").date())
 cents = st.one_of(st.integers(1, 999_999), st.integers(-99_999, -1), st.just(0))
-styles = st.sampled_from(["plain", "grouped", "dollar", "euro", "code"])
+# one currency per file, as real exports write it (a column mixing currencies is refused);
+# '€' and 'EUR' are the same currency
+currencies = st.sampled_from([("dollar",), ("euro", "code")])
 notes = st.text(alphabet=st.sampled_from(list("ab xy,;\t\"\n")), max_size=12)
 
 
 @st.composite
 def records(draw, with_notes: bool) -> list[Record]:
     n = draw(st.integers(1, 25))
+    styles = st.sampled_from(["plain", "grouped", *draw(currencies)])
     out: list[Record] = []
     for i in range(n):
         c = draw(cents)
@@ -178,7 +180,6 @@ def test_messy_export_is_accounted_for_row_by_row(export):
 
 @NO_SHRINK
 @given(exports(), st.data())
-@pytest.mark.xfail(strict=True, reason="issue 11: blank lines are not rows")
 def test_blank_lines_are_not_rows(export, data):
     """Blank lines in the middle and at the end are skipped: not read, not excluded."""
     sep, rows = export

@@ -22,6 +22,7 @@ _FILE_OPTIONS = dict(
     source=SourceArg(),
     date_format=[Text(what="a strftime pattern such as '%d/%m/%Y'"), None],
     date_range=[DateRange(), None],
+    calendar=Options("gregorian", "jalali"),
     blank_ids=Options("error", "exclude"),
     id_case=Options("keep", "lower"),
     keep_columns=Texts(),
@@ -57,6 +58,7 @@ def load_transactions(
     amount_col: str | None = None,
     date_format: str | None = None,
     date_range: tuple[object, object] | None = None,
+    calendar: Literal["gregorian", "jalali"] = "gregorian",
     blank_ids: Literal["error", "exclude"] = "error",
     id_case: Literal["keep", "lower"] = "keep",
     duplicates: Literal["error", "exclude", "keep"] = "error",
@@ -89,6 +91,10 @@ def load_transactions(
         The window of plausible dates; by default 1900-01-01 to a year after today. A
         date outside it raises: it is a date of another calendar (a Jalali 1402), a
         placeholder (``0000-00-00``, ``2099-12-31``) or a typo, never an order.
+    calendar : {"gregorian", "jalali"}
+        The calendar the dates are written in. ``"jalali"`` reads Solar Hijri dates
+        written year first (``1402-07-01``, ``۱۴۰۲/۷/۱ 14:30``, or ``date_format``) and
+        converts them to Gregorian; the result's dates are always Gregorian.
     blank_ids : {"error", "exclude"}
         What to do with rows whose customer id is blank.
     id_case : {"keep", "lower"}
@@ -190,7 +196,7 @@ def load_transactions(
             parameter="status_col",
         )
     ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids, id_case=id_case)
-    dates = _dates(frame, date_col, param="date_col", date_format=date_format, date_range=date_range)
+    dates = _dates(frame, date_col, param="date_col", date_format=date_format, date_range=date_range, calendar=calendar)
     columns: dict[str, pd.Series] = {"customer_id": ids, "date": dates}
     parsed = {customer_col: ids, date_col: dates}
     if amount_col is not None:
@@ -239,6 +245,7 @@ def load_subscriptions(
     mrr_col: str | None = "mrr",
     date_format: str | None = None,
     date_range: tuple[object, object] | None = None,
+    calendar: Literal["gregorian", "jalali"] = "gregorian",
     open_end_after: object = None,
     open_end_values: Sequence[str] = (),
     blank_ids: Literal["error", "exclude"] = "error",
@@ -269,6 +276,8 @@ def load_subscriptions(
         A ``strftime`` pattern for both date columns (see :func:`load_transactions`).
     date_range : (first, last), optional
         The window of plausible dates (see :func:`load_transactions`).
+    calendar : {"gregorian", "jalali"}
+        The calendar of both date columns (see :func:`load_transactions`).
     open_end_after : date, optional
         End dates after this day mean "no end yet" (billing systems that write
         ``2099-12-31`` for a live subscription); they are read as blank, with a note.
@@ -321,8 +330,8 @@ def load_subscriptions(
         sheet=sheet,
     )
     ids = _ids(frame, customer_col, param="customer_col", blank_ids=blank_ids, id_case=id_case)
-    starts = _dates(frame, start_col, param="start_col", date_format=date_format, date_range=date_range)
-    ends = _dates(frame, end_col, param="end_col", date_format=date_format, date_range=date_range,
+    starts = _dates(frame, start_col, param="start_col", date_format=date_format, date_range=date_range, calendar=calendar)
+    ends = _dates(frame, end_col, param="end_col", date_format=date_format, date_range=date_range, calendar=calendar,
                   allow_blank=True, open_end_after=open_end_after, open_end_values=open_end_values)
     columns: dict[str, pd.Series] = {"customer_id": ids, "start_date": starts, "end_date": ends}
     backwards = (ends < starts).to_numpy() & frame.keep
@@ -391,6 +400,7 @@ def load_survey(
     date_col: str | None = None,
     date_format: str | None = None,
     date_range: tuple[object, object] | None = None,
+    calendar: Literal["gregorian", "jalali"] = "gregorian",
     invalid: Literal["error", "exclude"] = "error",
     blank_ids: Literal["error", "exclude"] = "error",
     id_case: Literal["keep", "lower"] = "keep",
@@ -410,7 +420,7 @@ def load_survey(
 
     With ``customer_col``, answers without a customer id (anonymous answers) raise, or
     with ``blank_ids="exclude"`` are left out and counted; ``id_case``, ``date_format``,
-    ``date_range``, ``sep``, ``encoding`` and ``sheet`` work as in
+    ``date_range``, ``calendar``, ``sep``, ``encoding`` and ``sheet`` work as in
     :func:`load_transactions`.
 
     Returns a DataFrame with ``score`` (int64), ``customer_id`` and ``date`` when their
@@ -455,7 +465,7 @@ def load_survey(
                                       id_case=id_case)
     if date_col is not None:
         columns["date"] = _dates(frame, date_col, param="date_col", date_format=date_format,
-                                 date_range=date_range)
+                                 date_range=date_range, calendar=calendar)
     return _finish(frame, columns, keep_columns)
 
 
@@ -471,6 +481,7 @@ def load_sessions(
     time_col: str = "session_start",
     date_format: str | None = None,
     date_range: tuple[object, object] | None = None,
+    calendar: Literal["gregorian", "jalali"] = "gregorian",
     blank_ids: Literal["error", "exclude"] = "error",
     id_case: Literal["keep", "lower"] = "keep",
     keep_columns: Sequence[str] = (),
@@ -503,5 +514,5 @@ def load_sessions(
     )
     ids = _ids(frame, visitor_col, param="visitor_col", blank_ids=blank_ids, id_case=id_case,
                what="visitor id")
-    times = _dates(frame, time_col, param="time_col", date_format=date_format, date_range=date_range)
+    times = _dates(frame, time_col, param="time_col", date_format=date_format, date_range=date_range, calendar=calendar)
     return _finish(frame, {"visitor_id": ids, "date": times}, keep_columns)

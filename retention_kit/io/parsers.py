@@ -185,6 +185,7 @@ def _dates(
     allow_blank: bool = False,
     open_end_after: object = None,
     open_end_values: Sequence[str] = (),
+    calendar: Literal["gregorian", "jalali"] = "gregorian",
 ) -> pd.Series:
     """Parse one date column for the kept rows; raise on anything not understood.
 
@@ -225,7 +226,8 @@ def _dates(
                 parameter=param,
                 column=col,
             )
-        result = _parse_text_dates(frame, col, text, mask & ~blank, param=param, date_format=date_format)
+        result = _parse_text_dates(frame, col, text, mask & ~blank, param=param, date_format=date_format,
+                                   calendar=calendar)
     return _check_window(
         frame, col, result, text, mask, param=param, date_range=date_range,
         open_end_after=open_end_after, open_end_values=open_end_values,
@@ -233,10 +235,17 @@ def _dates(
 
 
 def _parse_text_dates(
-    frame: _Frame, col: str, text: pd.Series, todo: np.ndarray, *, param: str, date_format: str | None
+    frame: _Frame, col: str, text: pd.Series, todo: np.ndarray, *, param: str, date_format: str | None,
+    calendar: str = "gregorian",
 ) -> pd.Series:
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     if not todo.any():
+        return result
+    if calendar == "jalali":
+        codes, uniques = _distinct(text.where(todo))
+        parsed = _jalali_dates(frame, col, _ascii_digits(uniques), lambda bad: _rows(codes, bad, todo),
+                               text, param=param, date_format=date_format)
+        result[:] = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))[codes]
         return result
     if date_format is None:
         fast = _arrow_iso(text, todo)
@@ -282,6 +291,46 @@ def _arrow(text: pd.Series):
     if isinstance(text.array, pd.arrays.ArrowStringArray):
         return pa.array(text.array)
     return pa.array(text.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
+
+
+_JALALI = re.compile(r"^(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?$")
+
+
+def _jalali_dates(frame, col, sub, rows_of, text, *, param, date_format) -> pd.Series:
+    """Jalali (Solar Hijri) dates, year first (``1402-07-01``, ``1402/7/1 14:30``, or
+    ``date_format``), converted to Gregorian with :mod:`jdatetime`."""
+    import jdatetime
+
+    def one(value: str):
+        try:
+            if date_format is not None:
+                return jdatetime.datetime.strptime(value, date_format).togregorian()
+            m = _JALALI.match(value)
+            if m is None:
+                return None
+            y, _, mo, d, h, mi, sec = m.groups()
+            return jdatetime.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0),
+                                      int(sec or 0)).togregorian()
+        except ValueError:
+            return None
+
+    converted = [one(v) for v in sub]
+    bad = np.array([c is None for c in converted], dtype=bool)
+    if bad.any():
+        full = rows_of(bad)
+        raise RetentionDataError(
+            f"{param}={col!r}: {int(full.sum()):,} values are not Jalali dates "
+            f"{'matching date_format=' + repr(date_format) if date_format else 'written year first (1402-07-01, 1402/7/1)'}"
+            f": {describe_rows(full, text, frame.where)}. The day must exist in the Jalali "
+            "calendar (Esfand has 30 days only in leap years). Pass date_format= with the "
+            "pattern of the values, or calendar='gregorian' if they are Gregorian dates.",
+            parameter="date_format",
+            column=col,
+        )
+    note = f"{col}: Jalali (Solar Hijri) dates converted to the Gregorian calendar"
+    if note not in frame.notes:
+        frame.notes.append(note)
+    return pd.Series(pd.to_datetime(converted), dtype="datetime64[us]")
 
 
 def _parse_distinct_dates(frame, col, sub, rows_of, text, *, param, date_format) -> pd.Series:
@@ -417,8 +466,8 @@ def _check_window(frame, col, result, text, mask, *, param, date_range, open_end
         if sentinel.any():
             result = result.mask(sentinel)
             frame.notes.append(
-                f"{col}: {int(sentinel.sum()):,} end dates equal to a value of open_end_values "
-                "were read as still open (no end)"
+                f"{col}: {int(sentinel.sum()):,} end dates equal to one of open_end_values "
+                f"({', '.join(map(str, open_end_values))}) were read as still open (no end)"
             )
     if open_end_after is not None:
         after = (result > pd.Timestamp(open_end_after)).to_numpy(bool) & mask
@@ -441,7 +490,7 @@ def _check_window(frame, col, result, text, mask, *, param, date_range, open_end
     years = result[bad].dt.year
     if ((years >= 1300) & (years < 1500)).any():
         causes.append("dates of the Jalali (Solar Hijri) calendar such as 1402-07-01, used in Iran: "
-                      "the kit reads Gregorian dates, so convert them first")
+                      "pass calendar='jalali' to read them")
     if (years < 1300).any():
         causes.append("a placeholder for 'no date' (0001-01-01, 1899-12-30 is Excel's day zero) or a "
                       "mistyped year")
@@ -547,13 +596,19 @@ def _parse_money(text: str, decimal: str) -> tuple[float, str | None] | None:
     return (-value if negative else value), mark
 
 
+_SIGN_CODES = {"\u20ac": "EUR", "\u00a3": "GBP", "\u20b9": "INR", "\u20bd": "RUB", "\u20ba": "TRY",
+               "\u20a9": "KRW", "\u20aa": "ILS", "\u20ab": "VND", "\u0e3f": "THB", "\u20b4": "UAH",
+               "\u20a6": "NGN", "US$": "USD", "Rp": "IDR"}
+
+
 def _money_group(mark: str | None) -> str | None:
-    """One name per currency: the Rial's and the Toman's several spellings each count once."""
+    """One name per currency: a sign and its code (€ and EUR), and the Rial's and the
+    Toman's several spellings, each count once."""
     if mark in _RIAL:
         return "Rial"
     if mark in _TOMAN:
         return "Toman"
-    return mark
+    return _SIGN_CODES.get(mark, mark) if mark is not None else None
 
 
 _CORE = r"(\d[\d.,'\u00a0\u202f ]*\d|\d)"
@@ -587,15 +642,18 @@ def _separator_roles(uniques: pd.Series) -> tuple[dict[str, bool], dict[str, boo
     return decimal_proof, thousands_proof, ambiguous
 
 
+def _example(uniques: pd.Series, c: str) -> str:
+    """A value in which ``c`` appears twice."""
+    return uniques[uniques.str.count(re.escape(c)) >= 2].iloc[0]
+
+
 def _check_separators(
     frame: _Frame, col: str, uniques: pd.Series, rows_of, values: pd.Series, *, param: str,
-    decimal: str, thousands: str | None,
+    roles: tuple[dict[str, bool], dict[str, bool], np.ndarray],
 ) -> None:
     """Refuse a column whose '.' or ',' could be either the decimal or the thousands
-    separator, unless other values or ``thousands=`` settle it."""
-    if thousands is not None:
-        return
-    decimal_proof, thousands_proof, ambiguous = _separator_roles(uniques)
+    separator, unless other values settle it (``thousands=`` skips this check)."""
+    decimal_proof, thousands_proof, ambiguous = roles
     if not ambiguous.any():
         return
     unsettled = np.zeros(len(uniques), dtype=bool)
@@ -692,6 +750,15 @@ def _numbers(
         text = (values.astype("str") if values.dtype == object else values).str.strip()
         codes, uniques = _distinct(text.where(frame.keep))
         uniques = _ascii_digits(uniques, decimal)
+        roles = _separator_roles(uniques) if thousands is None else None
+        other = "," if decimal == "." else "."
+        if roles is not None and roles[1][decimal] and not roles[0][decimal] and not roles[1][other]:
+            # values such as '1.250.000' show that decimal's character groups thousands
+            frame.notes.append(
+                f"{col}: {decimal!r} read as the thousands separator and {other!r} as the decimal "
+                f"separator: values such as {_example(uniques, decimal)!r} group thousands with {decimal!r}"
+            )
+            decimal = other
 
         def rows_of(bad_distinct: np.ndarray) -> np.ndarray:
             return _rows(codes, bad_distinct, frame.keep)
@@ -724,8 +791,8 @@ def _numbers(
                 parameter=param,
                 column=col,
             )
-        _check_separators(frame, col, uniques, rows_of, text, param=param, decimal=decimal,
-                          thousands=thousands)
+        if roles is not None:
+            _check_separators(frame, col, uniques, rows_of, text, param=param, roles=roles)
         table = np.append(parsed.to_numpy(dtype="float64"), np.nan)
         numbers = pd.Series(table[codes], index=values.index)
         bad_distinct = (parsed.isna() & (uniques != "")).to_numpy(bool)
