@@ -1,8 +1,9 @@
 """The benchmark's DuckDB side: SQL that computes the same numbers as the kit, and checks.
 
 Each query reads the registered pandas DataFrame ``tx`` (canonical columns
-``customer_id``, ``date``, ``amount``) in place and returns a pandas DataFrame, as the kit
-does. The SQL is written the way a competent analyst would write it for speed (deduplicate
+``customer_id``, ``date``, ``amount``) in place, or in the end-to-end section a table
+``tx`` made from an export file by :func:`export_sql`, and returns a pandas DataFrame, as
+the kit does. The SQL is written the way a competent analyst would write it for speed (deduplicate
 before expanding, no correlated work per row), so DuckDB stands for what the hardware can
 do, not for a strawman.
 
@@ -149,6 +150,39 @@ def cohort_sql(end: str) -> str:
         GROUP BY c.k
         ORDER BY cohort, k
     """
+
+
+def table_queries(end: str, active_days: int) -> dict[str, str]:
+    """The three queries by the name of the kit function they stand for."""
+    return {"rfm_summary": rfm_sql(end), "customer_counts": counts_sql(end, active_days),
+            "cohort_table": cohort_sql(end)}
+
+
+def export_sql(path: str, style: str) -> str:
+    """Read an order export of ``benchmarks/exports.py`` into the canonical columns.
+
+    ``plain``: DuckDB's reader types the ISO timestamps and the amounts itself. ``european``
+    (``31/12/2024 14:05``; ``1.234,50 €``): both columns are read as text and parsed in SQL,
+    day first with ``strptime``, the amount by dropping the currency and the thousands dots
+    and turning the decimal comma into a point. Customer ids are typed by DuckDB's sniffer
+    (BIGINT for integer ids, VARCHAR for text ids).
+    """
+    quoted = str(path).replace("'", "''")
+    if style == "plain":
+        return f"""
+            SELECT customer AS customer_id, ordered_at AS date, total AS amount
+            FROM read_csv('{quoted}', header = true, delim = ',',
+                          types = {{'ordered_at': 'TIMESTAMP', 'total': 'DOUBLE'}})
+        """
+    if style == "european":
+        return f"""
+            SELECT customer AS customer_id,
+                   strptime(ordered_at, '%d/%m/%Y %H:%M') AS date,
+                   CAST(replace(replace(replace(total, ' €', ''), '.', ''), ',', '.') AS DOUBLE) AS amount
+            FROM read_csv('{quoted}', header = true, delim = ';',
+                          types = {{'ordered_at': 'VARCHAR', 'total': 'VARCHAR'}})
+        """
+    raise ValueError(f"style={style!r}: expected 'plain' or 'european'")
 
 
 # -- checks ------------------------------------------------------------------------------

@@ -1,10 +1,15 @@
-"""Performance benchmark of retention-kit at analyst scale (issue 8).
+"""Performance benchmark of retention-kit at analyst scale (issues 8 and 12).
 
 Run from the repository root::
 
-    python benchmarks/run.py                      # both sizes and id types, 7 repeats: about 9 minutes
-    python benchmarks/run.py --sizes 1m --repeats 3
-    python benchmarks/run.py --sizes 100k         # a quick smoke run (10,000 customers)
+    python benchmarks/run.py                      # both sections, every size and id type
+    python benchmarks/run.py --skip-e2e           # in memory only, 7 repeats: about 9 minutes
+    python benchmarks/run.py --sizes 1m --repeats 3 --skip-e2e
+    python benchmarks/run.py --sizes 100k --e2e-sizes 100k   # a quick smoke run (10,000 customers)
+    python benchmarks/run.py --only-e2e --e2e-sizes 1m
+
+The end-to-end section (export file to tables, ``e2e.py``, files from ``exports.py``) is
+described in ``e2e.py``; what follows is the in-memory section.
 
 Sizes name the approximate number of transactions; the generator
 (:func:`retention_kit.simulate.simulate_transactions`, seeded) makes one customer per ten
@@ -36,16 +41,12 @@ This file is not a test: pytest never collects it (it is outside the test paths)
 from __future__ import annotations
 
 import argparse
-import ctypes
-import gc
 import json
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
-import tracemalloc
 import warnings
 from pathlib import Path
 
@@ -56,7 +57,13 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-import queries  # noqa: E402  (benchmarks/queries.py, next to this file)
+import common  # noqa: E402  (benchmarks/common.py, next to this file)
+import e2e  # noqa: E402  (benchmarks/e2e.py: the end-to-end section)
+import queries  # noqa: E402  (benchmarks/queries.py)
+from common import (  # noqa: E402
+    ACTIVE_DAYS, END, KIT_FUNCTIONS, kit_cohorts, kit_counts, kit_rfm, medians, mib, race, rss_rise, spread,
+    timed, tracemalloc_peak, verdict,
+)
 
 import retention_kit as rk  # noqa: E402
 from retention_kit._compat import import_lifetimes  # noqa: E402
@@ -65,8 +72,6 @@ from retention_kit.simulate import simulate_transactions  # noqa: E402
 lifetimes = import_lifetimes()
 from lifetimes.utils import summary_data_from_transaction_data  # noqa: E402
 
-END = "2024-12-31"  # the simulated log covers 2022-01-01..2024-12-31
-ACTIVE_DAYS = 90
 FIT_RTOL = 1e-4
 TARGETS = {
     "rfm_vs_lifetimes": 10.0,  # kit at least 10x faster than lifetimes
@@ -76,19 +81,7 @@ TARGETS = {
 }
 
 
-# -- the work being measured ---------------------------------------------------------------
-
-
-def kit_rfm(tx: pd.DataFrame) -> pd.DataFrame:
-    return rk.rfm_summary(tx, freq="W", observation_end=END)
-
-
-def kit_counts(tx: pd.DataFrame) -> pd.DataFrame:
-    return rk.customer_counts(tx, freq="M", active_days=ACTIVE_DAYS, observation_end=END)
-
-
-def kit_cohorts(tx: pd.DataFrame) -> pd.DataFrame:
-    return rk.cohort_table(tx, freq="M", observation_end=END)
+# -- the work being measured (the kit calls are in common.py) ----------------------------
 
 
 def lifetimes_rfm(tx: pd.DataFrame) -> pd.DataFrame:
@@ -99,79 +92,18 @@ def lifetimes_rfm(tx: pd.DataFrame) -> pd.DataFrame:
         )
 
 
-KIT_FUNCTIONS = {"rfm_summary": kit_rfm, "customer_counts": kit_counts, "cohort_table": kit_cohorts}
-
-
-# -- measuring -----------------------------------------------------------------------------
-
-
-def timed(fn, *args):
-    gc.collect()
-    t0 = time.perf_counter()
-    out = fn(*args)
-    return time.perf_counter() - t0, out
-
-
-def race(contenders: dict, repeats: dict) -> dict[str, list[float]]:
-    """Run each contender ``repeats[name]`` times, interleaved; wall-clock seconds."""
-    samples: dict[str, list[float]] = {name: [] for name in contenders}
-    for r in range(max(repeats.values())):
-        for name, fn in contenders.items():
-            if r < repeats[name]:
-                seconds, out = timed(fn)
-                del out
-                samples[name].append(seconds)
-    return samples
-
-
-def tracemalloc_peak(fn, *args) -> int:
-    """Peak bytes allocated while ``fn`` runs, above what was allocated before (numpy and
-    pandas report their array buffers to tracemalloc, so this covers the data)."""
-    gc.collect()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        tracemalloc.reset_peak()
-        out = fn(*args)
-        peak = tracemalloc.get_traced_memory()[1] - base
-        del out
-    finally:
-        tracemalloc.stop()
-    return peak
-
-
-def _status_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise KeyError(field)
+# -- measuring (timing and memory helpers are in common.py) -------------------------------
 
 
 def rss_probe(function: str, customers: int, seed: int, ids: str) -> dict:
-    """In a fresh process: build the data, release freed heap, reset the peak RSS, run one
-    kit function once, and report the rise of the peak RSS (Linux only)."""
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--rss-probe", function,
-           "--probe-customers", str(customers), "--seed", str(seed), "--ids", ids]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        return {"error": (done.stderr or done.stdout).strip().splitlines()[-1:]}
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    """In a fresh process: build the data, then :func:`common.rss_rise` of one kit function."""
+    return common.rss_probe(Path(__file__).resolve(), [function, "--probe-customers", str(customers),
+                                                       "--seed", str(seed), "--ids", ids])
 
 
 def _rss_probe_main(function: str, customers: int, seed: int, ids: str) -> None:
     tx = simulate_transactions(customers, seed=seed, id_type=ids)
-    fn = KIT_FUNCTIONS[function]
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except OSError:
-        pass
-    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to the current RSS
-    base = _status_kib("VmRSS")
-    out = fn(tx)
-    peak = _status_kib("VmHWM")
-    del out
-    print(json.dumps({"rss_base_bytes": base * 1024, "rss_peak_delta_bytes": (peak - base) * 1024}))
+    print(json.dumps(rss_rise(KIT_FUNCTIONS[function], tx)))
 
 
 def fit_params(fitter) -> dict[str, float]:
@@ -231,13 +163,8 @@ def machine_facts() -> dict:
 
 def parse_size(text: str) -> tuple[str, int]:
     """'1m' -> ('1m', 100_000 customers); '10m' -> 1_000_000; '100k' -> 10_000."""
-    t = text.strip().lower()
-    factor = {"k": 1_000, "m": 1_000_000}.get(t[-1:], 1)
-    number = float(t[:-1]) if t[-1:] in "km" else float(t)
-    transactions = int(number * factor)
-    if transactions < 1_000:
-        raise SystemExit(f"--sizes: {text!r} is too small (at least 1k transactions)")
-    return t, transactions // 10
+    label, transactions = common.parse_size(text)
+    return label, transactions // 10
 
 
 def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, log) -> dict:
@@ -255,7 +182,8 @@ def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, l
     def sql(query: str):
         return lambda: con.execute(query).df()
 
-    rfm_q, counts_q, cohort_q = queries.rfm_sql(END), queries.counts_sql(END, ACTIVE_DAYS), queries.cohort_sql(END)
+    q = queries.table_queries(END, ACTIVE_DAYS)
+    rfm_q, counts_q, cohort_q = q["rfm_summary"], q["customer_counts"], q["cohort_table"]
 
     # 1. verify once: the kit, DuckDB and lifetimes agree (this run also warms up)
     log("verifying outputs (kit = DuckDB = lifetimes) ...")
@@ -300,7 +228,7 @@ def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, l
     result["fit"] = {"customers": len(kit_summary), "distinct_rows": unique, "params_compressed": a,
                      "params_plain": b, "max_relative_difference": rel}
     result["timings"] = timings
-    result["medians"] = {task: {who: statistics.median(s) for who, s in per.items()} for task, per in timings.items()}
+    result["medians"] = medians(timings)
 
     # 4. memory
     log("measuring peak memory (tracemalloc; then RSS in fresh processes) ...")
@@ -321,14 +249,6 @@ def bench_size(label: str, customers: int, ids: str, args: argparse.Namespace, l
 
 
 # -- reporting --------------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def mib(b: float) -> str:
-    return f"{b / 2**20:,.1f} MiB" if b < 10 * 2**20 else f"{b / 2**20:,.0f} MiB"
 
 
 def size_targets(res: dict) -> list[dict]:
@@ -360,10 +280,6 @@ def size_report(res: dict) -> list[str]:
     return [f"{r['result']:4s}  {r['target']}: {r['measured']}" for r in size_targets(res)]
 
 
-def spread(samples: list[float]) -> str:
-    return f"{statistics.median(samples):.3f}<br>[{min(samples):.3f} - {max(samples):.3f}]"
-
-
 def markdown(report: dict) -> str:
     f = report["machine"]
     lines = [
@@ -371,7 +287,8 @@ def markdown(report: dict) -> str:
         "",
         f"Command: `{report['command']}`  ",
         (f"Run: {report['started']}, {report['total_seconds'] / 60:.1f} minutes in all. "
-         f"Repeats: {report['repeats']} (lifetimes' summary and the plain BG/NBD fit: {report['slow_repeats']}); "
+         f"Repeats: {report['repeats']} (lifetimes' summary and the plain BG/NBD fit: {report['slow_repeats']}; "
+         f"end to end: {report['e2e_repeats']}); "
          "times are medians of wall-clock seconds, after one untimed run that verified the outputs equal."),
         "",
         (f"Machine: {f['cpu']}, {f['usable_cores']} usable cores ({f['logical_cores']} logical), "
@@ -382,13 +299,26 @@ def markdown(report: dict) -> str:
         (f"Load average at start / end: {report['load_start']} / {report['load_end']} "
          "(other processes on the machine add noise; the contenders run interleaved so they share it)."),
         "",
+    ]
+    if report["sizes"]:
+        lines += in_memory_markdown(report)
+    if report["e2e"]:
+        lines += [*e2e.markdown(report["e2e"]), ""]
+    return "\n".join(lines)
+
+
+def in_memory_markdown(report: dict) -> list[str]:
+    """The section on in-memory DataFrames (issue 8)."""
+    lines = [
+        "## In memory: table functions on a DataFrame (issue 8)",
+        "",
         ("Data: `retention_kit.simulate.simulate_transactions(n_customers, seed=0, id_type=...)` (BG/NBD "
          f"purchases, Gamma-Gamma amounts, 2022-01-01..2024-12-31), observation end {END}. Customer ids: "
          "`int` = int64 (an auto-increment key, 8 bytes a row); `str` = Python strings such as "
          "`'C0000001'` in pandas' `str` dtype, which is what `load_transactions` gives when pyarrow is not "
          "installed (about 60 bytes a row)."),
         "",
-        "## Times (median seconds)",
+        "### Times (median seconds)",
         "",
         ("Median of the repeats, [fastest - slowest] below it. The spread comes from the machine "
          "(page faults of large fresh allocations cost more kernel time at some moments than at "
@@ -412,14 +342,14 @@ def markdown(report: dict) -> str:
         fit = res["fit"]
         lines.append(f"| {data} | BG/NBD fit, {fit['customers']:,} customers ({fit['distinct_rows']:,} distinct rows): "
                      f"compressed {c:.2f} s, plain (lifetimes) {p:.2f} s | | | | | plain / compressed {p / c:.1f} |")
-    lines += ["", "## Targets (issue 8)", "", "| data | target | measured | result |", "|---|---|---|---|"]
+    lines += ["", "### Targets (issue 8)", "", "| data | target | measured | result |", "|---|---|---|---|"]
     for res in report["sizes"]:
         data = f"{res['rows'] / 1e6:.1f}M rows, {res['ids']} ids"
         for row in size_targets(res):
             lines.append(f"| {data} | {row['target']} | {row['measured']} | {row['result']} |")
     lines += [
         "",
-        "## Peak memory",
+        "### Peak memory",
         "",
         ("Peak = the most memory held at once while the function runs, above what was held before it "
          "started (its output included). Primary method: `tracemalloc` (numpy and pandas report every "
@@ -439,14 +369,14 @@ def markdown(report: dict) -> str:
                 f"| {data} | `{name}` | {mib(mem['input_bytes'])} ({mem['input']}) | {mib(mem['tracemalloc_peak_bytes'])} | "
                 f"{mem['tracemalloc_peak_bytes'] / mem['input_bytes']:.2f} | {'' if rss is None else mib(rss)} | "
                 f"{'' if rss is None else format(rss / mem['input_bytes'], '.2f')} |")
-    lines += ["", "## Checks", ""]
+    lines += ["", "### Checks", ""]
     for res in report["sizes"]:
         for name, text in res["checks"].items():
             lines.append(f"- {res['rows'] / 1e6:.1f}M rows, {res['ids']} ids, `{name}`: {text}.")
         fit = res["fit"]
         lines.append(f"- {res['rows'] / 1e6:.1f}M rows, {res['ids']} ids, BG/NBD: compressed and plain estimates agree to "
                      f"{fit['max_relative_difference']:.1e} relative (required: {FIT_RTOL:g}).")
-    return "\n".join(lines) + "\n"
+    return [*lines, ""]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -460,8 +390,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(HERE / "results"), help="output folder (default benchmarks/results)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--ids", default="int,str",
-                        help="customer id types to run, comma-separated: int (int64) and/or str (Python "
-                             "strings, as load_transactions gives without pyarrow); default int,str")
+                        help="customer id types to run, comma-separated: int and/or str; in memory int64 or "
+                             "Python strings (as load_transactions gives without pyarrow), in the export "
+                             "files 123456 or cust123456; default int,str")
+    section = parser.add_mutually_exclusive_group()
+    section.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end section (export file to tables)")
+    section.add_argument("--only-e2e", action="store_true", help="run only the end-to-end section")
+    parser.add_argument("--e2e-sizes", default="1m,5m,10m",
+                        help="end-to-end file sizes in rows, comma-separated (default 1m,5m,10m)")
+    parser.add_argument("--e2e-styles", default="plain,european",
+                        help=f"export styles, comma-separated, of {', '.join(e2e.exports.STYLES)} (default: both)")
+    parser.add_argument("--e2e-repeats", type=int, default=3, help="timed repeats in the end-to-end section (default 3)")
+    parser.add_argument("--e2e-dir", default=str(e2e.exports.DEFAULT_DIR),
+                        help="folder of the generated export files, reused between runs (default "
+                             "benchmarks/results/files, git-ignored; 10m files are about 0.4 GB each)")
     parser.add_argument("--no-rss", action="store_true", help="skip the fresh-process RSS cross-check")
     parser.add_argument("--rss-probe", help=argparse.SUPPRESS)
     parser.add_argument("--probe-customers", type=int, help=argparse.SUPPRESS)
@@ -472,8 +414,13 @@ def main(argv: list[str] | None = None) -> int:
     id_types = [t.strip() for t in args.ids.split(",") if t.strip()]
     if not id_types or set(id_types) - {"int", "str"}:
         parser.error("--ids: expected int, str or int,str")
-    if args.repeats < 1 or args.slow_repeats < 1:
-        parser.error("--repeats and --slow-repeats must be at least 1")
+    if args.repeats < 1 or args.slow_repeats < 1 or args.e2e_repeats < 1:
+        parser.error("--repeats, --slow-repeats and --e2e-repeats must be at least 1")
+    styles = [s.strip() for s in args.e2e_styles.split(",") if s.strip()]
+    if not styles or set(styles) - set(e2e.exports.STYLES):
+        parser.error(f"--e2e-styles: expected a comma-separated subset of {', '.join(e2e.exports.STYLES)}")
+    e2e_sizes = sorted({e2e.exports.parse_size(s) for s in args.e2e_sizes.split(",") if s.strip()},
+                       key=lambda size: size[1])
 
     def log(text: str) -> None:
         print(text, flush=True)
@@ -484,16 +431,25 @@ def main(argv: list[str] | None = None) -> int:
         "started": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "repeats": args.repeats,
         "slow_repeats": min(args.slow_repeats, args.repeats),
+        "e2e_repeats": args.e2e_repeats,
         "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "machine": machine_facts(),
         "targets": TARGETS,
+        "e2e_targets": e2e.TARGETS,
         "sizes": [],
+        "e2e": [],
     }
     log(f"machine: {report['machine']}")
-    for ids in id_types:
-        for size in args.sizes.split(","):
-            label, customers = parse_size(size)
-            report["sizes"].append(bench_size(label, customers, ids, args, log))
+    if not args.only_e2e:
+        for ids in id_types:
+            for size in args.sizes.split(","):
+                label, customers = parse_size(size)
+                report["sizes"].append(bench_size(label, customers, ids, args, log))
+    if not args.skip_e2e:
+        for label, _ in e2e_sizes:
+            for style in styles:
+                report["e2e"].append(e2e.bench_export(label, style, id_types, args, log,
+                                                      with_check=label == e2e_sizes[-1][0]))
     report["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     report["total_seconds"] = time.time() - started
     out = Path(args.out)
