@@ -120,17 +120,33 @@ def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
     return values.view(np.int64)
 
 
-def customer_codes(ids: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Factorize customer ids into 0..n-1 codes; returns (codes, id of each code).
+def customer_codes(
+    ids: pd.Series | np.ndarray, rows: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Factorize customer ids (of the ``rows``, positions or a mask, when given) into
+    0..n-1 codes; returns (codes, id of each code).
 
     Codes follow the order of first appearance (``pd.factorize(ids, sort=False)``), which
     is the cheapest; no result may depend on it. A function that returns one row per
     customer orders its rows by id (:func:`id_rank`), so that the same rows in another
     order, or from an engine without row order, give the same table.
     Integer ids from a compact range (auto-increment keys) take a path without a hash
-    table; other ids go through ``pd.factorize``.
+    table; other ids go through ``pd.factorize``: Arrow-backed text ids (what the
+    loaders return) are factorized by Arrow without becoming Python strings.
     """
-    values = np.asarray(ids)
+    if isinstance(ids, pd.Series) and isinstance(ids.array, pd.arrays.ArrowStringArray):
+        codes, uniques = pd.factorize(ids, sort=False)
+        codes = codes.astype(np.int64, copy=False)
+        if rows is not None:
+            codes = codes[rows]
+            present = np.zeros(len(uniques), dtype=bool)
+            present[codes] = True
+            if not present.all():  # ids only outside the rows: renumber the others densely
+                renumber = np.cumsum(present) - 1
+                codes = renumber[codes]
+                uniques = uniques[present]
+        return codes, np.asarray(uniques, dtype=object)
+    values = np.asarray(ids) if rows is None else np.asarray(ids)[rows]
     if values.dtype.kind == "i" and len(values) and len(values) >= _LOOKUP_MIN_ROWS:
         dense = _dense_int_codes(values)
         if dense is not None:

@@ -78,7 +78,7 @@ def transactions_activity(
     end = _read_end(observation_end, first=first_event, last=dates.max())
     days = _engine.day_numbers(dates)
     rows = np.flatnonzero(days <= day(end))  # purchases after the observation end are ignored
-    codes, ids = _engine.customer_codes(transactions["customer_id"].to_numpy()[rows])
+    codes, ids = _engine.customer_codes(transactions["customer_id"], rows)
     days = days[rows]
     first_day = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_day, codes, days)
@@ -117,7 +117,7 @@ def subscriptions_activity(
     e_days = np.where(
         ends.isna().to_numpy()[rows], open_end, _engine.day_numbers(ends.fillna(starts))[rows]
     )
-    codes, ids = _engine.customer_codes(subscriptions["customer_id"].to_numpy()[rows])
+    codes, ids = _engine.customer_codes(subscriptions["customer_id"], rows)
     first_day = np.full(len(ids), np.iinfo(np.int64).max, dtype=np.int64)
     np.minimum.at(first_day, codes, s_days)
     return Activity(

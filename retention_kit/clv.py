@@ -175,7 +175,7 @@ def rfm_summary(
         amounts = transactions["amount"].to_numpy(dtype=float)[keep]
     else:
         amounts = None
-    codes, ids = _engine.customer_codes(transactions["customer_id"].to_numpy()[keep])
+    codes, ids = _engine.customer_codes(transactions["customer_id"], keep)
     period = _periods(days[keep], freq)
     parts = _engine.repeat_summary(codes, period, amounts, len(ids))
     end_period = int(_periods(np.array([end_day]), freq)[0])

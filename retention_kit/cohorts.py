@@ -45,7 +45,7 @@ def _placed(
     k = _engine.period_index(days, bounds)
     inside = (k >= 0) & (k < len(periods))
     rows = np.flatnonzero(inside)
-    codes, ids = _engine.customer_codes(table[id_col].to_numpy()[rows])
+    codes, ids = _engine.customer_codes(table[id_col], rows)
     return periods, codes, k[rows], rows, ids, end
 
 

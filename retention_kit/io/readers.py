@@ -16,7 +16,6 @@ import codecs
 import csv
 import gzip
 import io
-import mmap
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -251,7 +250,7 @@ def _read_csv(
                 delimiter=sep, newlines_in_values=quoted, invalid_row_handler=invalid
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types={col: pa.string() for col in names if col in text},
+                column_types={col: pa.large_string() for col in names if col in text},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
@@ -317,7 +316,8 @@ def _has_quote(path: Path) -> bool:
     (Arrow's reader is faster when it knows none does)."""
     if _is_gzip(path):
         return True
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        return m.find(b'"') >= 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 22):
+            if b'"' in chunk:
+                return True
+    return False
