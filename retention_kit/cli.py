@@ -61,7 +61,13 @@ import pandas as pd
 
 from ._resources import bundled_folder
 from .errors import RetentionDataError
-from .io import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
+from .io import (
+    load_report,
+    load_sessions,
+    load_subscriptions,
+    load_survey,
+    load_transactions,
+)
 from .report_registry import NOTEBOOKS, NotebookSpec
 from .validation import ACTIVE_DAYS, check_param, declared
 
@@ -70,7 +76,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["main", "NOTEBOOKS", "KINDS", "LOADER_OPTIONS"]
+__all__ = ["KINDS", "LOADER_OPTIONS", "NOTEBOOKS", "main"]
 
 #: The input kinds, their loaders, and the loader options the command line can set.
 KINDS: dict[str, Any] = {

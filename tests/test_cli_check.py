@@ -12,8 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from retention_kit import RetentionDataError
-from retention_kit import cli
+from retention_kit import RetentionDataError, cli
 from retention_kit.cli import KINDS, LOADER_OPTIONS, main
 
 if sys.version_info >= (3, 11):
@@ -60,8 +59,8 @@ def four(tmp_path) -> Path:
 def test_four_problems_in_one_run_and_the_printed_config_loads_the_file(four, tmp_path, capsys):
     code, out, err = run(["check", str(four), "--kind", "transactions", *COLUMNS], capsys)
     assert code == 2
-    assert error_lines(err) == ["retention-kit: error: 4 problems in the transactions file; see above "
-                                "(the config printed settles them)."]
+    assert error_lines(err) == [("retention-kit: error: 4 problems in the transactions file; see above "
+                                "(the config printed settles them).")]
     assert len(err.strip().splitlines()) == 1
     # each problem, numbered, with the setting that settles it, its count and lines
     assert re.search(r'1\. blank_ids = "exclude" \(command line: --blank-ids exclude\)\s+'
@@ -71,7 +70,7 @@ def test_four_problems_in_one_run_and_the_printed_config_loads_the_file(four, tm
                      r"1 rows are identical in every column to an earlier row: line 7", out)
     assert re.search(r'4\. refunds = "exclude" \(command line: --refunds exclude\)\s+amount_col=\'total\': 1 rows '
                      r"have a negative amount \(refunds or cancellations\):\s+line 5", out)
-    assert "4 problems, each with the setting that settles it:" in out and not re.search(r"^ *5\. ", out, re.M)
+    assert "4 problems, each with the setting that settles it:" in out and not re.search(r"^ *5\. ", out, re.MULTILINE)
     # the load with those settings, and the status values to pick --exclude-statuses from
     assert "orders.csv: read 8 rows, kept 4, excluded 4" in out
     assert re.search(r"status column 'status'.*\n  paid: 6\n  refunded: 1\n  pending: 1\n", out)
@@ -182,8 +181,8 @@ def test_check_config_without_file_checks_every_input_section(four, tmp_path, ca
                       f'amount_col = "total"\n\n[survey]\nsource = "{survey.name}"\n')
     code, out, err = run(["check", "--config", str(config)], capsys)
     assert code == 2
-    assert error_lines(err) == ["retention-kit: error: 4 problems in the transactions file; 1 problem in the "
-                                "survey file; see above (the config printed settles them)."]
+    assert error_lines(err) == [("retention-kit: error: 4 problems in the transactions file; 1 problem in the "
+                                "survey file; see above (the config printed settles them).")]
     assert f"transactions: {four}" in out and f"survey: {survey}" in out
     assert '1. invalid = "exclude" (command line: --invalid-scores exclude)' in out
     parsed = tomllib.loads(printed_config(out))
@@ -253,7 +252,7 @@ def test_bad_config_values_in_report(tmp_path, capsys, config, message):
     cfg = tmp_path / "c.toml"
     cfg.write_text(config)
     # --notebooks 9 stops the run anyway, should the config pass
-    code, out, err = run(["report", "--config", str(cfg), "--out", str(tmp_path / "r"), "--notebooks", "9"], capsys)
+    code, _out, err = run(["report", "--config", str(cfg), "--out", str(tmp_path / "r"), "--notebooks", "9"], capsys)
     assert code == 2
     (line,) = err.splitlines()
     assert line.startswith("retention-kit: error:") and message in line
