@@ -7,8 +7,25 @@ notebooks are never modified. Inputs are validated with the kit's loaders before
 notebook runs, and the report folder is only written once every notebook succeeded,
 so a failed run leaves no partial report that looks like success.
 
-``retention-kit check FILE --kind transactions`` validates one export and prints what
-the loader made of it.
+``retention-kit check FILE --kind transactions`` finds every problem of one export in
+one run. It loads the file; when the loader refuses it with an error whose
+``parameter`` has a setting that lets the load continue (``blank_ids``,
+``duplicates``, ``refunds``, ``invalid`` -> ``"exclude"``, ``decimal`` -> ``","``, or
+the first of the candidate values an error carries in ``options``, which the check
+marks as assumed), it records the problem, applies that setting and loads again, until
+the file loads or a problem has no such setting. It then prints the problems, each
+with the setting that settles it, what the loader made of the file, the values of any
+status-like column (for ``--exclude-statuses``), and a TOML section with every
+non-default option that loads the file that way: a starting point for ``--config``.
+Exit code 0 means the file loads as given, 2 that it does not.
+``retention-kit check --config FILE.toml`` checks every input section of the config.
+
+Every bad input ends the command with exit code 2 and exactly one line
+``retention-kit: error: ...`` on stderr, never a traceback: option values (from the
+command line or the config) are checked against the loaders' declared parameters
+(:func:`retention_kit.validation.validate_params`) before anything is read, config keys
+against the loader's signature, encodings with :func:`codecs.lookup`, and the file
+itself (a folder, an unreadable or binary file) before the loader sees it.
 
 The command works wherever the kit is installed: the notebooks and the bundled samples
 ship inside the package (``retention_kit.notebooks`` and ``retention_kit.data``, the
@@ -17,18 +34,26 @@ repository's ``notebooks/`` and ``data/`` folders) and are found with
 parameters carry the period, activity rule, segment column and dates) comes from the
 registry :mod:`retention_kit.report_registry`. Its hints for a rejected input come from
 the error's ``parameter`` and ``column`` fields, mapped to a command-line flag and a
-config key by the one table :data:`LOADER_OPTIONS`, never from the message text.
+config key by the one table :data:`LOADER_OPTIONS`, never from the message text. Which
+input kinds a flag applies to is read from the loaders' signatures
+(:func:`_kinds_of`), and ``--help`` is generated from the same source.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import inspect
+import json
+import re
 import shutil
 import sys
 import tempfile
+import textwrap
 import time
+import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,16 +61,22 @@ import pandas as pd
 
 from ._resources import bundled_folder
 from .errors import RetentionDataError
-from .io import load_report, load_sessions, load_subscriptions, load_survey, load_transactions
+from .io import (
+    load_report,
+    load_sessions,
+    load_subscriptions,
+    load_survey,
+    load_transactions,
+)
 from .report_registry import NOTEBOOKS, NotebookSpec
-from .validation import ACTIVE_DAYS, check_param
+from .validation import ACTIVE_DAYS, check_param, declared
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["main", "NOTEBOOKS", "KINDS", "LOADER_OPTIONS"]
+__all__ = ["KINDS", "LOADER_OPTIONS", "NOTEBOOKS", "main"]
 
 #: The input kinds, their loaders, and the loader options the command line can set.
 KINDS: dict[str, Any] = {
@@ -57,7 +88,8 @@ KINDS: dict[str, Any] = {
 
 #: Loader option -> its command-line flag (``None``: settable only in --config). The
 #: config key is the loader option itself (``[transactions] decimal = ","``). A flag
-#: applies to the input kinds whose loader takes the option (see :func:`_kinds_of`).
+#: applies to the input kinds whose loader takes the option (see :func:`_kinds_of`); an
+#: option no loader takes yet is refused, on the command line and in a config.
 LOADER_OPTIONS: dict[str, str | None] = {
     "customer_col": "--customer-col",
     "date_col": "--date-col",
@@ -68,16 +100,75 @@ LOADER_OPTIONS: dict[str, str | None] = {
     "score_col": "--score-col",
     "visitor_col": "--visitor-col",
     "time_col": "--time-col",
+    "status_col": "--status-col",
     "date_format": "--date-format",
+    "date_range": None,
     "decimal": "--decimal",
+    "thousands": "--thousands",
     "sep": "--sep",
     "encoding": "--encoding",
+    "sheet": "--sheet",
     "refunds": "--refunds",
     "duplicates": "--duplicates",
     "blank_ids": "--blank-ids",
+    "id_case": "--id-case",
     "invalid": "--invalid-scores",
+    "exclude_statuses": "--exclude-statuses",
+    "open_end_after": "--open-end-after",
+    "open_end_values": None,
     "keep_columns": None,
 }
+
+#: What each flag means and its argparse settings; the input kinds it applies to are
+#: appended to the help text from :func:`_kinds_of`, so the help cannot drift from the
+#: loaders.
+_FLAG_HELP: dict[str, tuple[str, dict[str, Any]]] = {
+    "customer_col": ("customer id column", {}),
+    "date_col": ("date column: the purchase date of an order, the answer date of a survey response", {}),
+    "amount_col": ("order value column", {}),
+    "start_col": ("spell start column", {}),
+    "end_col": ("spell end column, blank while live", {}),
+    "mrr_col": ("monthly recurring revenue column", {}),
+    "score_col": ("0-10 answer column", {}),
+    "visitor_col": ("visitor id column", {}),
+    "time_col": ("session start column", {}),
+    "status_col": ("order status column, read by --exclude-statuses", {}),
+    "date_format": (("strftime pattern of the dates, e.g. '%%d/%%m/%%Y'; without it ISO dates and "
+                     "unambiguous day/month dates are accepted, ambiguous ones are an error"), {}),
+    "decimal": ("decimal separator of amounts (default '.')", {"choices": [".", ","]}),
+    "thousands": ("thousands separator of amounts (default: none declared)", {"choices": [".", ",", "'", " "]}),
+    "sep": ("field separator, one character; '\\t' is a tab (default: detected from the header)", {}),
+    "encoding": ("text encoding (default utf-8, with or without BOM)", {}),
+    "sheet": ("Excel sheet: its name, or its 0-based number", {}),
+    "refunds": ("negative amounts (default: error)", {"choices": ["error", "exclude"]}),
+    "duplicates": ("identical rows (default: error)", {"choices": ["error", "exclude", "keep"]}),
+    "blank_ids": ("rows without an id (default: error)", {"choices": ["error", "exclude"]}),
+    "id_case": ("'lower' merges ids that differ only by case, such as e-mail addresses (default: keep)",
+                {"choices": ["keep", "lower"]}),
+    "invalid": ("survey answers outside 0-10, fractions or blanks (default: error)", {"choices": ["error", "exclude"]}),
+    "exclude_statuses": (("statuses whose rows to leave out, comma-separated, e.g. refunded,voided "
+                          "(needs --status-col)"), {"metavar": "A,B"}),
+    "open_end_after": ("end dates after this date mean 'still live', e.g. 2100-01-01", {"metavar": "DATE"}),
+}
+
+#: Settings that let a load go on past the problem an error names, chosen by ``check``.
+_CONTINUE: dict[str, Any] = {
+    "blank_ids": "exclude",
+    "duplicates": "exclude",
+    "refunds": "exclude",
+    "invalid": "exclude",
+    "decimal": ",",
+}
+#: The comment ``check`` writes next to a setting it chose, when the error's own words
+#: would not say why (otherwise the comment is the gist of the message).
+_CONTINUE_NOTE: dict[str, str] = {
+    "decimal": "the amounts are written with a decimal comma",
+    "duplicates": "{gist}; 'keep' if they are real repeated records",
+}
+#: How many problems one ``check`` of one file follows before it stops.
+_MAX_PROBLEMS = 20
+#: The [report] settings of a config.
+_REPORT_KEYS = ("out", "period", "active_days", "segment_col")
 
 
 def _dest(flag: str) -> str:
@@ -90,8 +181,17 @@ def _kinds_of(option: str) -> tuple[str, ...]:
     return tuple(kind for kind, loader in KINDS.items() if option in inspect.signature(loader).parameters)
 
 
+def _accepted(kind: str) -> list[str]:
+    """The config keys of an input section: ``source`` and the loader's options."""
+    return ["source"] + [p for p in inspect.signature(KINDS[kind]).parameters if p != "source"]
+
+
 class UsageError(Exception):
     """Bad command-line input: exit code 2 with the message."""
+
+
+class NotebookFailed(Exception):
+    """A notebook raised while running: exit code 1, nothing written."""
 
 
 def _notebook_dir() -> Path:
@@ -110,7 +210,13 @@ def _read_config(path: str | None) -> tuple[dict[str, dict[str, Any]], Path]:
             config = tomllib.load(f)
     except FileNotFoundError:
         raise UsageError(f"--config {path}: no such file.") from None
-    except tomllib.TOMLDecodeError as exc:
+    except IsADirectoryError:
+        raise UsageError(f"--config {path}: is a folder, not a TOML file.") from None
+    except PermissionError:
+        raise UsageError(f"--config {path}: permission denied.") from None
+    except OSError as exc:
+        raise UsageError(f"--config {path}: could not be read ({exc.strerror or exc}).") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"--config {path}: not valid TOML ({exc}).") from None
     unknown = set(config) - set(KINDS) - {"report"}
     if unknown:
@@ -118,53 +224,141 @@ def _read_config(path: str | None) -> tuple[dict[str, dict[str, Any]], Path]:
             f"--config {path}: unknown section(s) {sorted(unknown)}; expected [report], "
             f"{', '.join(f'[{k}]' for k in KINDS)}."
         )
+    for name, section in config.items():
+        if not isinstance(section, dict):
+            raise UsageError(f"--config {path}: {name} = {section!r} must be a section ([{name}] with settings).")
     return config, file.resolve().parent
 
 
-def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
-    """Loader options per given input kind, and the report settings, from config + flags."""
+def _flag_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The loader options given on the command line, converted to the loaders' types."""
+    given: dict[str, Any] = {}
+    for option, flag in LOADER_OPTIONS.items():
+        value = getattr(args, _dest(flag), None) if flag else None
+        if value is None:
+            continue
+        if option == "exclude_statuses":
+            value = [v.strip() for v in value.split(",") if v.strip()]
+            if not value:
+                raise UsageError("--exclude-statuses: expected one or more statuses separated by commas, "
+                                 "e.g. --exclude-statuses refunded,voided.")
+        elif option == "sheet" and value.strip().isdigit():
+            value = int(value)
+        given[option] = value
+    return given
+
+
+def _validate(kind: str, options: dict[str, Any], segment: str | None = None) -> None:
+    """Check an input's options before anything is read: names, types, values.
+
+    Unknown keys name the keys the kind accepts; values are checked against the loader's
+    declared constraints; ``sep`` and ``encoding`` beyond their type (one character, a
+    text encoding :func:`codecs.lookup` knows).
+    """
+    accepted = _accepted(kind)
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        raise UsageError(
+            f"[{kind}]: unknown setting(s) {', '.join(map(repr, unknown))}; a {kind} input takes "
+            f"{', '.join(accepted)}."
+        )
+    source = options.get("source")
+    if not isinstance(source, str) or not source:
+        raise UsageError(f"[{kind}] source = {source!r}: expected the path of the file to read.")
+    if options.get("sep") == "\\t":  # a literal backslash-t, as typed in a shell or TOML literal
+        options["sep"] = "\t"
+    specs = declared(KINDS[kind])
+    for key, value in options.items():
+        if key != "source" and key in specs:
+            try:
+                check_param(key, value, specs[key])
+            except RetentionDataError as exc:
+                raise UsageError(_explain(kind, exc, options, segment)) from None
+    sep = options.get("sep")
+    if isinstance(sep, str) and sep != "auto" and (len(sep) != 1 or sep in '\r\n"'):
+        raise UsageError(_explain(kind, RetentionDataError(
+            f"sep={sep!r}: expected one character such as ';' or ',' ('\\t' for a tab), or 'auto' "
+            "to detect it from the header.", parameter="sep"), options, segment))
+    encoding = options.get("encoding")
+    if isinstance(encoding, str):
+        try:
+            text = getattr(codecs.lookup(encoding), "_is_text_encoding", True)
+        except LookupError:
+            text = None
+        if not text:
+            raise UsageError(_explain(kind, RetentionDataError(
+                f"encoding={encoding!r}: {'not a text encoding' if text is False else 'unknown encoding'}; "
+                "expected one such as 'utf-8', 'cp1252' or 'latin-1'.", parameter="encoding"), options, segment))
+
+
+def _inputs(
+    args: argparse.Namespace, kinds: Sequence[str] | None = None
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any]]:
+    """Loader options per given input kind, and the report settings, from config + flags.
+
+    ``kinds`` limits the inputs to those kinds (``check --kind``). Everything is
+    validated here, before any file is read.
+    """
     config, base = _read_config(args.config)
     report = dict(config.get("report", {}))
+    _validate_report(report)  # also the settings a flag overrides: a config is checked whole
+    for key in _REPORT_KEYS:
+        value = getattr(args, key, None)
+        if value is not None:
+            report[key] = value
+    _validate_report(report)
+    segment = report.get("segment_col")
+    flags = _flag_values(args)
     inputs: dict[str, dict[str, Any]] = {}
-    for kind in KINDS:
+    for kind in kinds if kinds is not None else KINDS:
         options = dict(config.get(kind, {}))
         if "path" in options:
+            if "source" in options:
+                raise UsageError(f"[{kind}] in --config has both path and source: keep one.")
             options["source"] = options.pop("path")
-        if "source" in options:
+        if isinstance(options.get("source"), str) and options["source"]:
             source = Path(options["source"])
             options["source"] = str(source if source.is_absolute() else (base / source).resolve())
-        flag = getattr(args, kind, None)
-        if flag:
-            options["source"] = str(Path(flag).resolve())
+        given = getattr(args, kind, None)
+        if given:
+            options["source"] = str(Path(given).resolve())
         if "source" not in options:
             if len(options):
                 raise UsageError(f"[{kind}] in --config has options but no source (the file to read).")
             continue
-        for option, flag in LOADER_OPTIONS.items():
-            value = getattr(args, _dest(flag), None) if flag else None
-            if value is not None and kind in _kinds_of(option):
+        for option, value in flags.items():
+            if kind in _kinds_of(option):
                 options[option] = value
+        _validate(kind, options, segment)
         if kind == "transactions":
             missing = [o for o in ("customer_col", "date_col") if o not in options]
             if missing:
-                flags = " and ".join(str(LOADER_OPTIONS[o]) for o in missing)
+                named = " and ".join(str(LOADER_OPTIONS[o]) for o in missing)
                 raise UsageError(
-                    f"transactions file: name its {' and '.join(o[:-4] for o in missing)} column with {flags} "
+                    f"transactions file: name its {' and '.join(o[:-4] for o in missing)} column with {named} "
                     "(or customer_col / date_col in the [transactions] section of --config)."
                 )
-        segment = getattr(args, "segment_col", None) or config.get("report", {}).get("segment_col")
         if segment and kind in ("subscriptions", "survey"):
             keep = list(options.get("keep_columns", []))
             options["keep_columns"] = keep + ([segment] if segment not in keep else [])
         inputs[kind] = options
-    for key in ("out", "period", "active_days", "segment_col"):
-        value = getattr(args, key, None)
-        if value is not None:
-            report[key] = value
-    unknown = set(report) - {"out", "period", "active_days", "segment_col"}
+    for option in flags:
+        if not any(kind in _kinds_of(option) for kind in inputs):
+            takers = _kinds_of(option)
+            where = (f"it applies to {' and '.join(takers)} files" if takers
+                     else "no loader of this version of the kit takes it")
+            given_kinds = " and ".join(inputs) or "no"
+            raise UsageError(f"{LOADER_OPTIONS[option]} does not apply to the {given_kinds} input given: {where}.")
+    if "out" in report and args.config and not Path(report["out"]).is_absolute() and getattr(args, "out", None) is None:
+        report["out"] = str((base / report["out"]).resolve())
+    return inputs, report
+
+
+def _validate_report(report: dict[str, Any]) -> None:
+    unknown = set(report) - set(_REPORT_KEYS)
     if unknown:
         raise UsageError(
-            f"[report] in --config: unknown setting(s) {sorted(unknown)}; expected out, period, "
+            f"[report] in --config: unknown setting(s) {sorted(map(str, unknown))}; expected out, period, "
             "active_days, segment_col."
         )
     if "period" in report and report["period"] not in ("W", "M", "Q", "Y"):
@@ -174,9 +368,10 @@ def _inputs(args: argparse.Namespace) -> tuple[dict[str, dict[str, Any]], dict[s
             check_param("active_days", report["active_days"], ACTIVE_DAYS)
         except RetentionDataError as exc:
             raise UsageError(f"{str(exc).rstrip('.')} (--active-days).") from None
-    if "out" in report and args.config and not Path(report["out"]).is_absolute() and getattr(args, "out", None) is None:
-        report["out"] = str((base / report["out"]).resolve())
-    return inputs, report
+    for key, flag in (("segment_col", "--segment-col"), ("out", "--out")):
+        if key in report and (not isinstance(report[key], str) or not report[key]):
+            raise UsageError(f"{key}={report[key]!r}: expected {'a column name' if key == 'segment_col' else 'a folder'} "
+                             f"({flag}).")
 
 
 def _explain(kind: str, exc: RetentionDataError, options: dict[str, Any], segment: str | None = None) -> str:
@@ -206,11 +401,57 @@ def _explain(kind: str, exc: RetentionDataError, options: dict[str, Any], segmen
     return f"{kind} file: {exc}{hint}"
 
 
-def _load(kind: str, options: dict[str, Any], segment: str | None = None) -> pd.DataFrame:
+#: The first bytes of the binary formats a loader may read itself (zip/xlsx, parquet,
+#: gzip, an old Excel workbook): the command leaves those to the loader.
+_SIGNATURES = (b"PK\x03\x04", b"PAR1", b"\x1f\x8b", b"\xd0\xcf\x11\xe0")
+
+
+def _readable(kind: str, options: dict[str, Any]) -> None:
+    """Refuse a source that is a folder, cannot be opened, or is not text, before loading."""
+    path = Path(options["source"])
+    if not path.exists():
+        return  # the loader's message names the path and the working folder
+    if path.is_dir():
+        raise UsageError(f"{kind} file: source: {str(path)!r} is a folder, not a file. Give the export file itself.")
     try:
-        return KINDS[kind](**options)
+        with open(path, "rb") as f:
+            head = f.read(8192)
+    except OSError as exc:
+        raise UsageError(f"{kind} file: source: {str(path)!r} cannot be read ({exc.strerror or exc}). "
+                         "Check the file's permissions.") from None
+    encoding = str(options.get("encoding", "utf-8")).lower().replace("_", "-")
+    if b"\x00" in head and not head.startswith(_SIGNATURES) and not encoding.startswith(("utf-16", "utf-32", "utf16", "utf32")):
+        raise UsageError(
+            f"{kind} file: source: {path.name!r} is not a text file (it holds NUL bytes): export it as CSV, "
+            f"or if it is UTF-16 text set --encoding utf-16 (encoding in the [{kind}] section of --config)."
+        )
+
+
+def _call(kind: str, options: dict[str, Any]) -> pd.DataFrame:
+    """Run the loader; a file it cannot read at all is a usage error, not a traceback."""
+    _readable(kind, options)
+    try:
+        with warnings.catch_warnings():
+            # pandas' parser warnings (a separator it falls back on) would be noise next to
+            # the kit's own errors; the options are validated before this
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            return KINDS[kind](**options)
+    except RetentionDataError:
+        raise
     except TypeError as exc:
         raise UsageError(f"[{kind}]: {exc}. Check the option names in --config.") from None
+    except (OSError, UnicodeError, LookupError, ValueError) as exc:
+        name = Path(options["source"]).name
+        raise UsageError(
+            f"{kind} file: source: {name!r} could not be read ({type(exc).__name__}: {exc}). Check that it is a "
+            "text export, and set --sep / --encoding (sep / encoding in the "
+            f"[{kind}] section of --config) to match it."
+        ) from None
+
+
+def _load(kind: str, options: dict[str, Any], segment: str | None = None) -> pd.DataFrame:
+    try:
+        return _call(kind, options)
     except RetentionDataError as exc:
         raise UsageError(_explain(kind, exc, options, segment)) from None
 
@@ -228,6 +469,221 @@ def _summary(kind: str, frame: pd.DataFrame) -> list[str]:
         if col in frame.columns and len(frame):
             lines.append(f"  {col}: {frame[col].min():,.2f} to {frame[col].max():,.2f}")
     return lines
+
+
+# ---------------------------------------------------------------------------------------
+# check: every problem in one run
+
+
+@dataclass
+class Problem:
+    """One problem ``check`` found, and the setting that lets the load go on."""
+
+    option: str
+    value: Any
+    message: str  # the explained error: message, counts, example lines, where to set it
+    gist: str  # a short description for the TOML comment
+    assumed: bool  # a candidate value picked to look further, not a settled choice
+
+
+def _gist(exc: RetentionDataError) -> str:
+    """The part of a message that says what is wrong ("4 rows have a blank customer id")."""
+    text = str(exc)
+    parts = text.split(": ")
+    gist = parts[1] if len(parts) > 2 and "=" in parts[0] else text.split(". ")[0]
+    return gist if len(gist) <= 90 else gist[:87] + "..."
+
+
+def _continuation(kind: str, exc: RetentionDataError, options: dict[str, Any],
+                  given: set[str]) -> tuple[str, Any, bool] | None:
+    """The setting that lets the load go past ``exc``, or ``None`` when the user must decide."""
+    option = exc.parameter
+    if option is None or kind not in _kinds_of(option) or option in given:
+        return None
+    if option in _CONTINUE:
+        value, assumed = _CONTINUE[option], False
+    else:
+        candidates = [o for o in (exc.options or ()) if o != options.get(option)]
+        if not candidates:
+            return None
+        value, assumed = candidates[0], True
+    if options.get(option) == value:
+        return None
+    try:
+        check_param(option, value, declared(KINDS[kind]).get(option, ()) or _anything())
+    except RetentionDataError:
+        return None
+    return option, value, assumed
+
+
+def _anything() -> Any:
+    from .validation import Anything
+
+    return Anything()
+
+
+def _examine(kind: str, options: dict[str, Any], segment: str | None) -> tuple[
+        list[Problem], pd.DataFrame | None, str | None, dict[str, Any]]:
+    """Load, and on each problem a setting settles, apply it and load again.
+
+    Returns the problems, the loaded frame (``None`` when blocked), the blocking
+    problem's explained message, and the options the last load used.
+    """
+    options = dict(options)
+    given = set(options)
+    problems: list[Problem] = []
+    for _ in range(_MAX_PROBLEMS + 1):
+        try:
+            return problems, _call(kind, options), None, options
+        except RetentionDataError as exc:
+            explained = _explain(kind, exc, options, segment)
+            step = _continuation(kind, exc, options, given) if len(problems) < _MAX_PROBLEMS else None
+            if step is None:
+                return problems, None, explained, options
+            option, value, assumed = step
+            gist = _CONTINUE_NOTE.get(option, "{gist}").format(gist=_gist(exc))
+            problems.append(Problem(option, value, explained.removeprefix(f"{kind} file: "), gist, assumed))
+            options[option] = value
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+_STATUS_NAME = re.compile(r"(^|_)(status|state)$")
+_PLACE = re.compile(r"billing|shipping|address|province|country|city")
+
+
+def _statuses(options: dict[str, Any], limit: int = 12) -> list[tuple[str, pd.Series, int]]:
+    """The value counts of every status-like column of a text file, read one column at a time."""
+    path = Path(options["source"])
+    if not path.is_file() or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet"):
+        return []
+    encoding = options.get("encoding", "utf-8-sig")
+    sep = options.get("sep", "auto")
+    found = []
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            if sep == "auto":
+                with open(path, encoding=encoding, errors="replace") as f:
+                    header = re.sub(r'"[^"]*"', "", f.readline())
+                counts = {c: header.count(c) for c in (",", ";", "\t", "|")}
+                sep = max(counts, key=lambda c: counts[c]) if max(counts.values()) else ","
+            columns = pd.read_csv(path, nrows=0, sep=sep, encoding=encoding).columns
+            for col in columns:
+                name = re.sub(r"[^a-z]+", "_", str(col).lower()).strip("_")
+                if not _STATUS_NAME.search(name) or _PLACE.search(name):
+                    continue
+                values = pd.read_csv(path, usecols=[col], sep=sep, encoding=encoding, dtype=str,
+                                     keep_default_na=False)[col].str.strip()
+                counts = values.value_counts()
+                found.append((str(col), counts.head(limit), len(counts) - limit))
+    except (OSError, UnicodeError, LookupError, ValueError):
+        return found
+    return found
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return json.dumps(str(value), ensure_ascii=False)
+
+
+def _toml(kind: str, options: dict[str, Any], comments: dict[str, str]) -> list[str]:
+    """A config section with the source and every option that differs from the loader's default."""
+    params = inspect.signature(KINDS[kind]).parameters
+    lines = [f"[{kind}]"]
+    for key in ["source"] + [p for p in params if p != "source"]:
+        if key not in options:
+            continue
+        value = options[key]
+        default = params[key].default if key in params else inspect.Parameter.empty
+        same = (default is not inspect.Parameter.empty and
+                (list(value) == list(default) if isinstance(value, (list, tuple)) and isinstance(default, (list, tuple))
+                 else value == default))
+        if same and key not in comments:
+            continue
+        line = f"{json.dumps(key) if not re.fullmatch(r'[A-Za-z0-9_-]+', key) else key} = {_toml_value(value)}"
+        if key in comments:
+            line += f"  # {comments[key]}"
+        lines.append(line)
+    return lines
+
+
+def _check(args: argparse.Namespace) -> int:
+    if args.file is None and args.config is None:
+        raise UsageError("check: give the FILE to check (with --kind), or --config FILE.toml.")
+    if args.file is not None and args.kind is None:
+        raise UsageError("check: say what the file holds with --kind transactions|subscriptions|survey|sessions.")
+    kinds = [args.kind] if args.kind else None
+    namespace = argparse.Namespace(**{**vars(args), **({args.kind: args.file} if args.file else {})})
+    inputs, report = _inputs(namespace, kinds)
+    if not inputs:
+        wanted = f"a [{args.kind}] section with a source" if args.kind else "an input section with a source"
+        raise UsageError(f"check: --config {args.config} has no {wanted} ([transactions] source = \"orders.csv\").")
+    segment = report.get("segment_col")
+    sections: list[str] = []
+    troubles: list[str] = []
+    blocked: list[str] = []
+    for kind, options in inputs.items():
+        problems, frame, blocking, used = _examine(kind, options, segment)
+        print(f"{kind}: {options['source']}")
+        if problems:
+            print(f"{len(problems)} problem{'s' if len(problems) != 1 else ''}, each with the setting that settles it:")
+            for i, problem in enumerate(problems, 1):
+                flag = LOADER_OPTIONS.get(problem.option)
+                shown = _toml_value(problem.value)
+                where = f" (command line: {flag} {problem.value})" if flag else ""
+                head = f"{i:>3}. {problem.option} = {shown}{where}"
+                if problem.assumed:
+                    head += f": assumed, one of {problem.option}'s candidates, to look further; confirm it"
+                print(head)
+                for line in textwrap.wrap(problem.message, width=100, break_long_words=False, break_on_hyphens=False):
+                    print(f"       {line}")
+        if frame is not None:
+            print("loaded with these settings:" if problems else "loads as given:")
+            for line in _summary(kind, frame):
+                print(f"  {line.strip()}")
+        elif blocking is not None:
+            if len(inputs) > 1 or problems:
+                print("stopped: a problem no setting the check can choose settles:")
+                for line in textwrap.wrap(blocking, width=100, break_long_words=False, break_on_hyphens=False):
+                    print(f"       {line}")
+            blocked.append(blocking)
+        for column, counts, more in _statuses(used) if kind == "transactions" else []:
+            print(f"status column {column!r}: rows per value (leave some out with --status-col {json.dumps(column)} "
+                  "--exclude-statuses A,B)")
+            for value, n in counts.items():
+                print(f"  {value if value else '(blank)'}: {n:,}")
+            if more > 0:
+                print(f"  (and {more:,} more values)")
+        comments = {p.option: ("assumed by check to look further: confirm it" if p.assumed else p.gist)
+                    for p in problems}
+        sections.append("\n".join(_toml(kind, used, comments)))
+        if problems:
+            troubles.append(f"{len(problems)} problem{'s' if len(problems) != 1 else ''} in the {kind} file")
+        print()
+    if "report" in (_read_config(args.config)[0] if args.config else {}):
+        report_lines = ["[report]"] + [f"{k} = {_toml_value(v)}" for k, v in _read_config(args.config)[0]["report"].items()]
+        sections.insert(0, "\n".join(report_lines))
+    if blocked:
+        print("the settings so far (the file does not load yet):")
+    else:
+        print("a config that loads the file this way (save it, e.g. as checked.toml, and pass --config checked.toml):")
+    print()
+    print("\n\n".join(sections))
+    if blocked:
+        if len(inputs) == 1:
+            earlier = f" ({troubles[0]} listed above)" if troubles else ""
+            raise UsageError(blocked[0] + earlier)
+        raise UsageError("; ".join(troubles + [f"{len(blocked)} input(s) do not load"]) + "; see above.")
+    if troubles:
+        raise UsageError("; ".join(troubles) + "; see above (the config printed settles them).")
+    return 0
 
 
 def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], report: dict[str, Any]) -> dict[str, Any]:
@@ -303,6 +759,14 @@ def _report(args: argparse.Namespace) -> int:
         plan.append(nb)
     if not plan:
         raise UsageError("no notebook has its inputs: give --transactions, --subscriptions or --survey.")
+    _execute(plan, inputs, report, out, folder)
+    print(f"wrote {len(plan)} executed notebooks and HTML reports to {out}")
+    return 0
+
+
+def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report: dict[str, Any],
+             out: Path, folder: Path) -> None:
+    """Run the planned notebooks into a staging folder, then move them into ``out``."""
     import logging
 
     import papermill
@@ -341,59 +805,54 @@ def _report(args: argparse.Namespace) -> int:
             shutil.move(str(file), out / file.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    print(f"wrote {len(plan)} executed notebooks and HTML reports to {out}")
-    return 0
 
 
-class NotebookFailed(Exception):
-    """A notebook raised while running: exit code 1, nothing written."""
+class _Parser(argparse.ArgumentParser):
+    """argparse, with its usage errors in the command's one-line error format."""
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        raise _ParseError(self, message)
 
 
-def _check(args: argparse.Namespace) -> int:
-    inputs, report = _inputs(argparse.Namespace(**{**vars(args), args.kind: args.file}))
-    frame = _load(args.kind, inputs[args.kind], report.get("segment_col"))
-    print(f"{args.kind}: {args.file}")
-    for line in _summary(args.kind, frame):
-        print(line)
-    return 0
+class _ParseError(Exception):
+    def __init__(self, parser: argparse.ArgumentParser, message: str) -> None:
+        super().__init__(message)
+        self.parser = parser
+
+
+def _kinds_text(option: str) -> str:
+    kinds = _kinds_of(option)
+    return f"({', '.join(kinds)})" if kinds else "(not taken by this version's loaders)"
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="retention-kit",
-        description="Run the retention-kit notebooks on your own exports, or check an export.",
+        description="Run the retention-kit notebooks on your own exports (report), or find every "
+                    "problem of one export in one run and print the config that loads it (check). "
+                    "Bad input ends with exit code 2 and one 'retention-kit: error:' line.",
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def mapping(p: argparse.ArgumentParser) -> None:
-        g = p.add_argument_group("column mapping and parsing (also settable per input in --config)")
-        g.add_argument("--customer-col", dest="customer_col", help="customer id column (transactions, subscriptions, survey)")
-        g.add_argument("--date-col", dest="date_col", help="purchase date (transactions) or answer date (survey) column")
-        g.add_argument("--amount-col", dest="amount_col", help="order value column (transactions)")
-        g.add_argument("--start-col", dest="start_col", help="spell start column (subscriptions)")
-        g.add_argument("--end-col", dest="end_col", help="spell end column, blank while live (subscriptions)")
-        g.add_argument("--mrr-col", dest="mrr_col", help="monthly recurring revenue column (subscriptions)")
-        g.add_argument("--score-col", dest="score_col", help="0-10 answer column (survey)")
-        g.add_argument("--visitor-col", dest="visitor_col", help="visitor id column (sessions)")
-        g.add_argument("--time-col", dest="time_col", help="session start column (sessions)")
-        g.add_argument("--date-format", dest="date_format",
-                       help="strftime pattern of the dates, e.g. '%%d/%%m/%%Y'; without it ISO dates and "
-                            "unambiguous day/month dates are accepted, ambiguous ones are an error")
-        g.add_argument("--decimal", choices=[".", ","], help="decimal separator of amounts (default '.')")
-        g.add_argument("--sep", help="field separator (default: detected from the header)")
-        g.add_argument("--encoding", help="text encoding (default utf-8, with or without BOM)")
-        g.add_argument("--refunds", choices=["error", "exclude"], help="negative amounts (default: error)")
-        g.add_argument("--duplicates", choices=["error", "exclude", "keep"], help="identical rows (default: error)")
-        g.add_argument("--blank-ids", dest="blank_ids", choices=["error", "exclude"], help="rows without an id")
-        g.add_argument("--invalid-scores", dest="invalid_scores", choices=["error", "exclude"],
-                       help="survey answers outside 0-10, fractions or blanks")
+        g = p.add_argument_group(
+            "column mapping and parsing (also settable per input in --config; in brackets the inputs "
+            "each option applies to)")
+        for option, flag in LOADER_OPTIONS.items():
+            if flag is None:
+                continue
+            text, extra = _FLAG_HELP[option]
+            g.add_argument(flag, dest=_dest(flag), help=f"{text} {_kinds_text(option)}", **extra)
         p.add_argument("--config", help="TOML file with [report], [transactions], [subscriptions], [survey], "
-                                        "[sessions] sections of the same options (see the README)")
+                                        "[sessions] sections of the same options, keyed by the loader option "
+                                        "names (see the README); keys only in a config: "
+                                        + ", ".join(o for o, f in LOADER_OPTIONS.items() if f is None))
 
     report = sub.add_parser("report", help="execute the notebooks and write HTML reports",
                             description="Execute every notebook whose inputs are given (all of them on the "
                                         "bundled data when none is given) and write executed notebooks and HTML "
-                                        "reports to --out. The committed notebooks are not modified.")
+                                        "reports to --out. The committed notebooks are not modified. Every input "
+                                        "is loaded and checked before any notebook runs.")
     report.add_argument("--transactions", metavar="FILE", help="order export: one row per purchase")
     report.add_argument("--subscriptions", metavar="FILE", help="subscription export: one row per spell")
     report.add_argument("--survey", metavar="FILE", help="NPS survey export: one row per answer")
@@ -406,11 +865,20 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--notebooks", metavar="01,03", help="only these notebooks (by number)")
     mapping(report)
 
-    check = sub.add_parser("check", help="validate one export and summarise it",
-                           description="Load one export with the kit's loader and print rows read, kept and "
-                                       "excluded (by reason), customers, date range and value range.")
-    check.add_argument("file", help="the CSV export")
-    check.add_argument("--kind", required=True, choices=list(KINDS), help="what the file holds")
+    check = sub.add_parser(
+        "check", help="find every problem of an export in one run, and print the config that loads it",
+        description="Load an export and report every problem in one run: each with its count, a few "
+                    "example lines and the option that settles it. For a problem an option settles "
+                    "(blank ids, duplicates, refunds, invalid scores -> exclude; decimal commas -> ','; "
+                    "an error's first candidate value, marked as assumed) the check sets it and loads "
+                    "again, until the file loads or a problem needs your decision. It prints what the "
+                    "loader made of the file, the values of status-like columns (for "
+                    "--exclude-statuses), and a TOML section with every non-default option: save it and "
+                    "pass it as --config. Exit code 0: the file loads as given; 2: it does not. "
+                    "With --config and no FILE, every input section of the config is checked (or the "
+                    "one --kind names).")
+    check.add_argument("file", nargs="?", help="the export file (optional with --config)")
+    check.add_argument("--kind", choices=list(KINDS), help="what the file holds (required with FILE)")
     mapping(check)
     return parser
 
@@ -418,15 +886,22 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``retention-kit`` console script; returns the exit code."""
     parser = _parser()
-    args = parser.parse_args(argv)
     try:
+        args = parser.parse_args(argv)
         return _report(args) if args.command == "report" else _check(args)
+    except _ParseError as exc:
+        exc.parser.print_usage(sys.stderr)
+        return _fail(f"{exc} (see {exc.parser.prog} --help)", 2)
     except UsageError as exc:
-        print(f"retention-kit: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc), 2)
     except NotebookFailed as exc:
-        print(f"retention-kit: error: {exc}", file=sys.stderr)
-        return 1
+        return _fail(str(exc), 1)
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stdout.flush()
+    print(f"retention-kit: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -121,11 +121,14 @@ def test_unparseable_column_names_the_option(tmp_path, capsys):
     code, _, err = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
                         "--customer-col", "Customer Email", "--date-col", "Order Date", "--blank-ids", "exclude"], capsys)
     assert code == 2 and "date_col='Order Date'" in err and "--date-format" in err
-    # and with the date format but no decimal comma, the totals cannot be read
-    code, _, err = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
-                        "--customer-col", "Customer Email", "--date-col", "Order Date", "--amount-col", "Total", "--blank-ids", "exclude",
-                        "--date-format", "%d/%m/%Y %H:%M"], capsys)
-    assert code == 2 and "amount_col='Total'" in err and "decimal=','" in err and "--decimal" in err
+    # and with the date format but no decimal comma, the totals cannot be read: check
+    # names the decimal comma as a problem, sets it and goes on
+    code, out, err = run(["check", str(DATA / "shop_orders_messy.csv"), "--kind", "transactions",
+                          "--customer-col", "Customer Email", "--date-col", "Order Date", "--amount-col", "Total",
+                          "--blank-ids", "exclude", "--date-format", "%d/%m/%Y %H:%M"], capsys)
+    assert code == 2 and "problems in the transactions file" in err
+    assert '1. decimal = "," (command line: --decimal ,)' in out
+    assert "amount_col='Total'" in out and "decimal=','" in out
 
 
 def test_failing_notebook_leaves_no_report(tmp_path, capsys):
@@ -208,9 +211,10 @@ def test_hint_names_the_flag_of_the_error_parameter(tmp_path, capsys, kind, text
     path = tmp_path / "export.csv"
     path.write_text(text)
     columns = ["--customer-col", "c", "--date-col", "d"] if kind == "transactions" else []
-    code, _, err = run(["check", str(path), "--kind", kind, *columns, *options], capsys)
+    code, out, err = run(["check", str(path), "--kind", kind, *columns, *options], capsys)
     assert code == 2
-    hint = err.split("Set it with ", 1)[1]
+    # a problem check settles itself is listed on stdout, one it cannot on stderr
+    hint = " ".join((out + err).split()).split("Set it with ", 1)[1]
     assert hint.startswith(" / ".join(flags) + " (a command-line option")
     assert f"in the [{kind}] section of --config" in hint
 
@@ -235,10 +239,22 @@ def test_missing_segment_column_points_at_segment_col(tmp_path, capsys):
     assert code == 2 and "no column 'tier'" in err and "Set it with --segment-col" in err
 
 
-def test_blank_ids_flag_applies_only_to_loaders_that_take_it(tmp_path, capsys):
-    # load_survey has no blank_ids option: the flag must not be passed to it
+def test_a_flag_applies_only_to_the_inputs_whose_loader_takes_it(tmp_path, capsys):
+    # load_survey has no refunds option: in a report with a transactions file and a
+    # survey, --refunds goes to the transactions loader only (the run then stops at the
+    # unknown notebook number, after every input loaded)
     survey = tmp_path / "survey.csv"
-    survey.write_text("score\n10\n6\n9\n")
-    code, out, err = run(["check", str(survey), "--kind", "survey", "--blank-ids", "exclude"], capsys)
-    assert code == 0, err
-    assert "read 3 rows, kept 3" in out
+    survey.write_text("c,d,score\nx,2024-01-05,10\ny,2024-01-06,6\nz,2024-01-07,9\n")
+    orders = tmp_path / "orders.csv"
+    orders.write_text("c,d,a\nx,2024-01-05,10\nx,2024-01-09,-10\n")
+    code, out, err = run(["report", "--transactions", str(orders), "--survey", str(survey), "--customer-col", "c",
+                          "--date-col", "d", "--amount-col", "a", "--refunds", "exclude", "--notebooks", "9",
+                          "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and "no notebook numbered 09" in err, err
+    assert "[transactions] orders.csv: read 2 rows, kept 1, excluded 1" in out
+    assert "[survey] survey.csv: read 3 rows, kept 3" in out
+    # checking the survey alone with --refunds is a mistake, said as such
+    code, _, err = run(["check", str(survey), "--kind", "survey", "--refunds", "exclude"], capsys)
+    assert code == 2
+    assert err.strip() == ("retention-kit: error: --refunds does not apply to the survey input given: "
+                           "it applies to transactions files.")
