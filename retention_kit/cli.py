@@ -103,6 +103,7 @@ LOADER_OPTIONS: dict[str, str | None] = {
     "status_col": "--status-col",
     "date_format": "--date-format",
     "date_range": None,
+    "calendar": "--calendar",
     "decimal": "--decimal",
     "thousands": "--thousands",
     "sep": "--sep",
@@ -135,6 +136,8 @@ _FLAG_HELP: dict[str, tuple[str, dict[str, Any]]] = {
     "status_col": ("order status column, read by --exclude-statuses", {}),
     "date_format": (("strftime pattern of the dates, e.g. '%%d/%%m/%%Y'; without it ISO dates and "
                      "unambiguous day/month dates are accepted, ambiguous ones are an error"), {}),
+    "calendar": ("calendar the dates are written in: 'jalali' reads Solar Hijri dates such as 1402-07-01 "
+                 "(default: gregorian)", {"choices": ["gregorian", "jalali"]}),
     "decimal": ("decimal separator of amounts (default '.')", {"choices": [".", ","]}),
     "thousands": ("thousands separator of amounts (default: none declared)", {"choices": [".", ",", "'", " "]}),
     "sep": ("field separator, one character; '\\t' is a tab (default: detected from the header)", {}),
