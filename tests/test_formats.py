@@ -469,3 +469,20 @@ def test_locations_index_like_the_row_list():
     assert list(where[1:]) == ["row 6", "row 7"]
     assert list(where[np.array([0, 2])]) == ["row 4", "row 7"]
     assert list(where[np.array([False, True, False])]) == ["row 6"]
+
+
+def test_hidden_sheet_with_data_is_listed_not_skipped(tmp_path):
+    path = tmp_path / "orders.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    data = book.add_worksheet("Orders")
+    data.write_row(0, 0, ["customer_id", "amount"])
+    data.write_row(1, 0, ["C1", 4.5])
+    lookup = book.add_worksheet("Lookup")
+    lookup.write_row(0, 0, ["code", "label"])
+    lookup.hide()
+    book.close()
+    with pytest.raises(RetentionDataError) as info:
+        read_workbook(path, sheet=None)
+    assert info.value.parameter == "sheet"
+    assert "1: 'Lookup' (hidden, has data)" in str(info.value)
+    assert read_workbook(path, sheet="Orders").frame["amount"].tolist() == [4.5]
