@@ -1,7 +1,7 @@
 """Issue 11: one small export per misread class (tests/data/exports, made by
 tests/data/make_exports.py), read right or refused with the option that settles it.
 
-Written against the loader contract of issues 11 and 12 (notes/loader-contract.md): a
+Written against the loader contract of issues 11 and 12 (the loader contract, now the loaders' docstrings): a
 refusal is a RetentionDataError whose ``.parameter`` names the option, whose message
 carries a key phrase and, where the contract says so, the physical line ("line 1" is the
 header); a read-right case asserts every value and the load accounting
@@ -280,3 +280,71 @@ def test_c14_rial_marks_and_code():
     assert df["customer_id"].tolist() == ["09123456789", "09351112233"]
     assert df["amount"].tolist() == [2500000.0, 400000.0]
     accounted(df, 2, 2)
+
+
+# -- 14. formats: a workbook, a Parquet file and a gzip'ed CSV load like the CSV --------
+
+SHOP = EXPORTS / "c01_dot_decimal_settled.csv"
+
+
+def _same_as_csv(df: pd.DataFrame) -> None:
+    expected = tx(SHOP.name)
+    assert df["customer_id"].astype(str).tolist() == expected["customer_id"].tolist()
+    assert df["date"].tolist() == expected["date"].tolist()
+    assert df["amount"].tolist() == expected["amount"].tolist()
+
+
+def test_c14_formats_load_like_the_csv(tmp_path):
+    import gzip
+
+    import xlsxwriter
+
+    raw = pd.read_csv(SHOP, dtype=str)
+    book_path = tmp_path / "orders.xlsx"
+    book = xlsxwriter.Workbook(str(book_path))
+    sheet = book.add_worksheet("Orders")
+    for j, col in enumerate(raw.columns):
+        sheet.write(0, j, col)
+        for i, value in enumerate(raw[col], start=1):
+            # amounts as numbers and dates as dates, the way a spreadsheet holds them
+            if col == "amount":
+                sheet.write_number(i, j, float(value))
+            elif col == "date":
+                sheet.write_datetime(i, j, pd.Timestamp(value).to_pydatetime(),
+                                     book.add_format({"num_format": "yyyy-mm-dd"}))
+            else:
+                sheet.write_string(i, j, value)
+    book.close()
+    _same_as_csv(rk.load_transactions(book_path, **TX))
+    _same_as_csv(rk.load_transactions(book_path, **TX, sheet="Orders"))
+    refused(lambda: rk.load_transactions(book_path, **TX, sheet="Sheet9"), "sheet", "Orders")
+
+    # a workbook saved under a .csv name is read as the workbook it is, and the report says so
+    misnamed = tmp_path / "orders.csv"
+    misnamed.write_bytes(book_path.read_bytes())
+    df = rk.load_transactions(misnamed, **TX)
+    _same_as_csv(df)
+    assert any("Excel workbook" in note for note in rk.load_report(df).notes)
+
+    parquet = tmp_path / "orders.parquet"
+    raw.assign(amount=raw["amount"].astype(float), date=pd.to_datetime(raw["date"])).to_parquet(parquet)
+    _same_as_csv(rk.load_transactions(parquet, **TX))
+
+    gz = tmp_path / "orders.csv.gz"
+    gz.write_bytes(gzip.compress(SHOP.read_bytes()))
+    _same_as_csv(rk.load_transactions(gz, **TX))
+    refused(lambda: rk.load_transactions(gz, **TX, sheet=0), "sheet", "Excel workbooks")
+
+
+def test_c14_gzip_errors_name_physical_lines(tmp_path):
+    import gzip
+
+    gz = tmp_path / "orders.csv.gz"
+    gz.write_bytes(gzip.compress(b'customer,date,note\nx,2024-01-01,"two\nlines"\ny,2024-13-01,z\n'))
+    refused(lambda: rk.load_transactions(gz, customer_col="customer", date_col="date"),
+            "date_format", r"line 4: '2024-13-01'")
+
+
+def test_c06_duplicate_column_names_in_a_dataframe_are_refused():
+    frame = pd.DataFrame([["a", "2024-01-01", 1.0, 2.0]], columns=["customer", "date", "amount", "amount"])
+    refused(lambda: rk.load_transactions(frame, **TX), "amount_col", "columns 3 and 4")

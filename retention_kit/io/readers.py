@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import gzip
-import io
 import os
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -24,6 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RetentionDataError
+from .formats import arrow_input, open_text, read_parquet, read_workbook, sniff_format
 from .frame import _check_columns, _Frame
 
 Source = str | os.PathLike | pd.DataFrame
@@ -79,7 +78,7 @@ class _Lines(Sequence[str]):
 def _records(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[str]]]:
     """Data records after the header, with the physical line each starts on; blank
     (empty or whitespace-only) lines are skipped, as the reader skips them."""
-    with _open_text(path, encoding) as f:
+    with open_text(path, encoding) as f:
         reader = csv.reader(f, delimiter=sep)
         next(reader, None)
         done = reader.line_num
@@ -89,17 +88,6 @@ def _records(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[st
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
             yield start, record
-
-
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as f:
-        return f.read(2) == b"\x1f\x8b"
-
-
-def _open_text(path: Path, encoding: str) -> io.TextIOBase:
-    if _is_gzip(path):
-        return gzip.open(path, "rt", encoding=encoding, newline="", errors="replace")  # type: ignore[return-value]
-    return open(path, encoding=encoding, newline="", errors="replace")
 
 
 def _read(
@@ -119,12 +107,28 @@ def _read(
     amounts are parsed by the kit.
     """
     wanted = {param: col for param, col in columns.items() if col is not None}
+    mapped = [*wanted.items(), *(("keep_columns", c) for c in keep)]
     if isinstance(source, pd.DataFrame):
-        raw = source.reset_index(drop=True).copy()
-        _check_columns(raw.columns, wanted, "DataFrame")
-        frame = _Frame(raw, _Rows(len(raw)), "DataFrame")
+        _no_sheet(sheet, "a DataFrame")
+        frame = _table(source.reset_index(drop=True).copy(), _Rows(len(source)), "DataFrame", wanted, mapped)
     elif isinstance(source, (str, os.PathLike)):
-        frame = _read_csv(Path(source), wanted, keep=keep, text_columns=text_columns, sep=sep, encoding=encoding)
+        path = Path(source)
+        _check_file(path)
+        sniffed = sniff_format(path)
+        if sniffed.format == "excel":
+            sheet_read = read_workbook(path, sheet=sheet)
+            frame = _table(sheet_read.frame, sheet_read.where, f"{path.name} (sheet {sheet_read.sheet!r})",
+                           wanted, mapped)
+        elif sniffed.format == "parquet":
+            _no_sheet(sheet, f"{path.name!r} (a Parquet file)")
+            table, where = read_parquet(path)
+            frame = _table(table, where, path.name, wanted, mapped)
+        else:
+            _no_sheet(sheet, f"{path.name!r} (CSV text)")
+            frame = _read_csv(path, wanted, mapped=mapped, text_columns=text_columns, sep=sep,
+                              encoding=encoding, compressed=sniffed.gzip)
+        if sniffed.note:
+            frame.notes.append(sniffed.note)
     else:
         raise RetentionDataError(
             f"source: expected a file path or a pandas DataFrame, got {type(source).__name__}.",
@@ -137,6 +141,32 @@ def _read(
             parameter="source",
         )
     return frame
+
+
+def _table(raw: pd.DataFrame, where, name: str, wanted: Mapping[str, str],
+           mapped: Sequence[tuple[str, str]]) -> _Frame:
+    """A frame from a table already in memory (a DataFrame, a sheet, a Parquet file)."""
+    header = [str(c) if not isinstance(c, str) else c for c in raw.columns]
+    _check_columns(pd.Index(header), wanted, name)
+    raw.columns = _unique_names(header, mapped, name)
+    return _Frame(raw, where, name)
+
+
+def _no_sheet(sheet: str | int | None, what: str) -> None:
+    if sheet is not None:
+        raise RetentionDataError(
+            f"sheet={sheet!r}: {what} has no sheets; sheet= is for Excel workbooks. Leave it out.",
+            parameter="sheet",
+        )
+
+
+def _check_file(path: Path) -> None:
+    if not path.is_file():
+        what = f"{str(path)!r} is a folder, not a file" if path.is_dir() else f"no file at {str(path)!r}"
+        raise RetentionDataError(
+            f"source: {what}. Check the path (relative paths are read from {os.getcwd()!r}).",
+            parameter="source",
+        )
 
 
 def _check_encoding(encoding: str) -> None:
@@ -153,23 +183,27 @@ def _check_encoding(encoding: str) -> None:
 
 def _header(path: Path, encoding: str, sep: str, name: str) -> list[str]:
     try:
-        with _open_text(path, encoding) as f:
+        with open_text(path, encoding) as f:
             record = next(csv.reader(f, delimiter=sep), None)
     except OSError as exc:
         raise RetentionDataError(f"source: {name!r} could not be opened ({exc}).", parameter="source") from None
+    except UnicodeDecodeError:
+        raise _encoding_error(name, encoding) from None
     if record is None or not any(field.strip() for field in record):
         raise RetentionDataError(
             f"source: {name!r} is empty (no header, no rows). Export the data again.",
             parameter="source",
         )
-    if any("\ufffd" in field for field in record):
-        raise RetentionDataError(
-            f"source: {name!r} could not be read as text with encoding {encoding!r} (the "
-            "header has bytes that are not valid in it). Pass encoding= to match the file, "
-            "for example encoding='cp1252' for Excel's 'CSV' on Windows.",
-            parameter="encoding",
-        )
     return record
+
+
+def _encoding_error(name: str, encoding: str) -> RetentionDataError:
+    return RetentionDataError(
+        f"source: {name!r} could not be read as text with encoding {encoding!r} (it holds "
+        "bytes that are not valid in it). Pass encoding= to match the file, for example "
+        "encoding='cp1252' for Excel's 'CSV' on Windows.",
+        parameter="encoding",
+    )
 
 
 def _unique_names(header: list[str], wanted: Sequence[tuple[str, str]], name: str) -> list[str]:
@@ -203,28 +237,22 @@ def _read_csv(
     path: Path,
     wanted: Mapping[str, str],
     *,
-    keep: Sequence[str],
+    mapped: Sequence[tuple[str, str]],
     text_columns: Sequence[str | None],
     sep: str,
     encoding: str,
+    compressed: bool,
 ) -> _Frame:
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     name = path.name
-    if not path.is_file():
-        what = f"{str(path)!r} is a folder, not a file" if path.is_dir() else f"no file at {str(path)!r}"
-        raise RetentionDataError(
-            f"source: {what}. Check the path (relative paths are read "
-            f"from {os.getcwd()!r}).",
-            parameter="source",
-        )
     _check_encoding(encoding)
     if sep == "auto":
         sep = _sniff_separator(path, encoding)
     header = _header(path, encoding, sep, name)
     _check_columns(pd.Index(header), wanted, name)
-    names = _unique_names(header, [*wanted.items(), *(("keep_columns", c) for c in keep)], name)
+    names = _unique_names(header, mapped, name)
     text = set(c for c in text_columns if c is not None)
     rejected: list[tuple[int, int]] = []
 
@@ -235,9 +263,9 @@ def _read_csv(
         return "skip"
 
     codec = codecs.lookup(encoding).name
-    stream = pa.input_stream(str(path), compression="gzip" if _is_gzip(path) else None)
+    stream = arrow_input(path, compressed=compressed)
     try:
-        quoted = _has_quote(path)
+        quoted = compressed or _has_quote(path)
         table = pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(
@@ -299,12 +327,14 @@ def _sniff_separator(path: Path, encoding: str) -> str:
     header with none of them is one column, read with a comma.
     """
     try:
-        with _open_text(path, encoding) as f:
+        with open_text(path, encoding) as f:
             header = f.readline()
     except OSError as exc:
         raise RetentionDataError(
             f"source: {path.name!r} could not be opened ({exc}).", parameter="source"
         ) from None
+    except UnicodeDecodeError:
+        raise _encoding_error(path.name, encoding) from None
     unquoted = re.sub(r'"[^"]*"', "", header)  # separators inside quoted names do not count
     counts = {c: unquoted.count(c) for c in (",", ";", "\t", "|")}
     best = max(counts, key=lambda c: counts[c])
@@ -314,8 +344,6 @@ def _sniff_separator(path: Path, encoding: str) -> str:
 def _has_quote(path: Path) -> bool:
     """Whether the file holds a double quote anywhere: only then can a value span lines
     (Arrow's reader is faster when it knows none does)."""
-    if _is_gzip(path):
-        return True
     with open(path, "rb") as f:
         while chunk := f.read(1 << 22):
             if b'"' in chunk:
