@@ -45,6 +45,7 @@ import argparse
 import codecs
 import inspect
 import json
+import os
 import re
 import shutil
 import sys
@@ -138,7 +139,7 @@ _FLAG_HELP: dict[str, tuple[str, dict[str, Any]]] = {
                      "unambiguous day/month dates are accepted, ambiguous ones are an error"), {}),
     "calendar": ("calendar the dates are written in: 'jalali' reads Solar Hijri dates such as 1402-07-01 "
                  "(default: gregorian)", {"choices": ["gregorian", "jalali"]}),
-    "decimal": ("decimal separator of amounts (default '.')", {"choices": [".", ","]}),
+    "decimal": ("decimal separator of amounts (default '.', or ',' with --thousands .)", {"choices": [".", ","]}),
     "thousands": ("thousands separator of amounts (default: none declared)", {"choices": [".", ",", "'", " "]}),
     "sep": ("field separator, one character; '\\t' is a tab (default: detected from the header)", {}),
     "encoding": ("text encoding (default utf-8, with or without BOM)", {}),
@@ -899,6 +900,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(str(exc), 2)
     except NotebookFailed as exc:
         return _fail(str(exc), 1)
+    except BrokenPipeError:
+        # the reader of the output went away (``retention-kit check ... | head``): stop
+        # quietly, and keep Python from complaining when it flushes stdout at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 def _fail(message: str, code: int) -> int:

@@ -411,3 +411,22 @@ def test_new_flags_apply_to_every_kind_that_takes_them(tmp_path, capsys):
     code, out, err = run(["check", str(path), "--kind", "survey", "--customer-col", "c", "--id-case", "lower"], capsys)
     assert code == 0, err
     assert "1 distinct customers" in out
+
+
+def test_output_into_a_closed_pipe_stops_quietly():
+    """``retention-kit check ... | head -1``: no traceback when the reader goes away."""
+    import subprocess
+    import sys
+
+    from pathlib import Path as _Path
+
+    export = _Path(__file__).resolve().parent / "data" / "exports" / "c01_toman_dot_thousands.csv"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "retention_kit.cli", "check", str(export), "--kind", "transactions",
+         "--customer-col", "customer", "--date-col", "date", "--amount-col", "amount"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before the first line is written
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr

@@ -63,6 +63,8 @@ def test_c01_thousands_dot_with_decimal_comma_reads_toman():
     df = tx("c01_toman_dot_thousands.csv", thousands=".", decimal=",")
     assert df["amount"].tolist() == [250000.0, 150000.0, 75500.0]
     accounted(df, 3, 3)
+    # thousands='.' alone: the decimal separator can then only be ','
+    assert tx("c01_toman_dot_thousands.csv", thousands=".")["amount"].tolist() == [250000.0, 150000.0, 75500.0]
 
 
 def test_c01_thousands_and_decimal_the_same_character_is_refused():

@@ -32,7 +32,7 @@ _FILE_OPTIONS = dict(
 )
 #: The options of loaders that read money.
 _MONEY_OPTIONS = dict(
-    decimal=Options(".", ","),
+    decimal=[Options(".", ","), None],
     thousands=[Options(".", ",", "'", " "), None],
 )
 
@@ -65,7 +65,7 @@ def load_transactions(
     refunds: Literal["error", "exclude"] = "error",
     status_col: str | None = None,
     exclude_statuses: Sequence[str] = (),
-    decimal: str = ".",
+    decimal: str | None = None,
     thousands: str | None = None,
     keep_columns: Sequence[str] = (),
     sep: str = "auto",
@@ -117,8 +117,9 @@ def load_transactions(
         Statuses that are not purchases, compared case-insensitively
         (``["refunded", "voided", "pending"]``); those rows are left out first and
         counted by status in the load report, which also counts the kept rows by status.
-    decimal : {".", ","}
-        Decimal separator of the amounts. Amounts may be written for people:
+    decimal : {".", ","}, optional
+        Decimal separator of the amounts: ``"."`` unless given, or ``","`` when
+        ``thousands="."``. Amounts may be written for people:
         ``"$1,234.50"``, ``"1.234,50 EUR"`` (with ``decimal=","``), ``"(12.00)"`` for a
         negative, ``"۱۲۵٬۰۰۰ تومان"`` (Persian digits and separators); thousands
         separators must group digits in threes, so a misread separator raises instead
@@ -250,7 +251,7 @@ def load_subscriptions(
     open_end_values: Sequence[str] = (),
     blank_ids: Literal["error", "exclude"] = "error",
     id_case: Literal["keep", "lower"] = "keep",
-    decimal: str = ".",
+    decimal: str | None = None,
     thousands: str | None = None,
     keep_columns: Sequence[str] = (),
     sep: str = "auto",

@@ -675,9 +675,8 @@ def _check_separators(
         f"followed by three digits ({describe_rows(full, values, frame.where)}), and no other "
         f"value shows whether {c!r} separates thousands or decimals: {example!r} could be "
         f"{int(whole):,} or {float(as_decimal):g}. Currencies without cents (Toman, Rial, Rupiah, "
-        f"Won) write thousands this way. Pass thousands={c!r} (with decimal={other!r}) if it "
-        f"means {int(whole):,}, or thousands={other!r} (with decimal={c!r}) if it means "
-        f"{float(as_decimal):g}.",
+        f"Won) write thousands this way. Pass thousands={c!r} if it means {int(whole):,}, or "
+        f"thousands={other!r} if it means {float(as_decimal):g}.",
         parameter="thousands",
         column=col,
         options=(c, other),
@@ -725,10 +724,12 @@ def _numbers(
     param: str,
     what: str,
     allow_blank: bool = False,
-    decimal: str = ".",
+    decimal: str | None = None,
     thousands: str | None = None,
 ) -> pd.Series:
     values = frame.raw[col]
+    if decimal is None:  # '.', unless the thousands separator is '.'
+        decimal = "," if thousands == "." else "."
     if pd.api.types.is_bool_dtype(values.dtype):
         raise RetentionDataError(
             f"{param}={col!r}: expected numbers, got true/false values.", parameter=param, column=col
