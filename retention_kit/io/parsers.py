@@ -247,10 +247,9 @@ def _parse_text_dates(
                                text, param=param, date_format=date_format)
         result[:] = np.append(parsed.to_numpy(dtype="datetime64[us]"), np.datetime64("NaT", "us"))[codes]
         return result
-    if date_format is None:
-        fast = _arrow_iso(text, todo)
-        if fast is not None:
-            return fast
+    fast = _arrow_iso(text, todo) if date_format is None else _fixed_width(text, todo, date_format)
+    if fast is not None:
+        return fast
     codes, uniques = _distinct(text.where(todo))
     uniques = _ascii_digits(uniques)
 
@@ -281,6 +280,81 @@ def _arrow_iso(text: pd.Series, todo: np.ndarray) -> pd.Series | None:
         return None
     result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
     result[todo] = stamps.to_numpy(zero_copy_only=False)
+    return result
+
+
+_WIDTHS = {"d": 2, "m": 2, "Y": 4, "H": 2, "M": 2, "S": 2}
+
+
+def _fixed_width(text: pd.Series, todo: np.ndarray, date_format: str) -> pd.Series | None:
+    """Dates written with zero-padded numeric fields in one width (``31/12/2024 14:05``
+    for ``%d/%m/%Y %H:%M``), read as a byte matrix with numpy: every value has the
+    format's length, its separators in place and digits elsewhere, and every field in
+    range (a day that exists in its month). ``None`` when any value is otherwise: the
+    general path then reads the column or names the values that do not match."""
+    fields: list[tuple[str, int]] = []  # (directive, position) and literal bytes
+    literals: list[tuple[int, int]] = []
+    pos, i = 0, 0
+    while i < len(date_format):
+        ch = date_format[i]
+        if ch == "%":
+            code = date_format[i + 1:i + 2]
+            if code not in _WIDTHS:
+                return None
+            fields.append((code, pos))
+            pos += _WIDTHS[code]
+            i += 2
+        else:
+            if not ch.isascii():
+                return None
+            literals.append((pos, ord(ch)))
+            pos += 1
+            i += 1
+    codes = {c for c, _ in fields}
+    if not {"d", "m", "Y"} <= codes or len(codes) != len(fields):
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = _arrow(text[todo])
+    if isinstance(array, pa.ChunkedArray):
+        array = array.combine_chunks()
+    if array.null_count or len(array) == 0:
+        return None
+    lengths = pc.binary_length(array).to_numpy(zero_copy_only=False)
+    if not (lengths == pos).all():
+        return None
+    offsets = np.frombuffer(array.buffers()[1], dtype=np.int64 if pa.types.is_large_string(array.type)
+                            else np.int32)[array.offset:array.offset + len(array) + 1]
+    data = np.frombuffer(array.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]].reshape(len(array), pos)
+    for at, byte in literals:
+        if not (data[:, at] == byte).all():
+            return None
+    values = {}
+    for code, at in fields:
+        number = np.zeros(len(data), dtype=np.int64)
+        for k in range(at, at + _WIDTHS[code]):
+            digit = data[:, k] - np.uint8(48)  # wraps below '0', so one test covers both ends
+            if (digit > 9).any():
+                return None
+            number = number * 10 + digit
+        values[code] = number
+    year, month, day = values["Y"], values["m"], values["d"]
+    hour, minute, second = values.get("H", 0), values.get("M", 0), values.get("S", 0)
+    if not (((month >= 1) & (month <= 12)).all() and (np.asarray(hour) <= 23).all()
+            and (np.asarray(minute) <= 59).all() and (np.asarray(second) <= 59).all()):
+        return None
+    first = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    month_days = ((first + 1).astype("datetime64[D]") - first.astype("datetime64[D]")).astype(np.int64)
+    if not ((day >= 1) & (day <= month_days)).all():
+        return None
+    stamps = (first.astype("datetime64[D]") + (day - 1)).astype("datetime64[us]") + (
+        (np.asarray(hour) * 3600 + np.asarray(minute) * 60 + np.asarray(second)) * 1_000_000
+    ).astype("timedelta64[us]")
+    if todo.all():
+        return pd.Series(stamps, index=text.index)
+    result = pd.Series(pd.NaT, index=text.index, dtype="datetime64[us]")
+    result[todo] = stamps
     return result
 
 
@@ -601,6 +675,40 @@ _SIGN_CODES = {"\u20ac": "EUR", "\u00a3": "GBP", "\u20b9": "INR", "\u20bd": "RUB
                "\u20a6": "NGN", "US$": "USD", "Rp": "IDR"}
 
 
+def _common_money(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarray]:
+    """The common shapes of :func:`_parse_money` read by Arrow in a few passes: an
+    optional minus, a currency mark before or after (not both), digits grouped in threes
+    by the usual thousands character (',' with a decimal point, '.' with a decimal comma)
+    and an optional decimal part. Returns the values (NaN where a value has another
+    shape, for ``_parse_money`` to read or refuse) and each value's currency mark."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    currency = re.sub(r"\\u([0-9a-fA-F]{4})", r"\\x{\1}", _CURRENCY)  # RE2 spells \u00a3 \x{00a3}
+    dec = re.escape(decimal)
+    sep = re.escape("," if decimal == "." else ".")
+    pattern = (
+        rf"^(?P<neg>-?)(?P<pre>{currency}?) ?(?P<int>\d{{1,3}}(?:{sep}\d{{3}})+|\d+)"
+        rf"(?:{dec}(?P<frac>\d+))? ?(?P<post>{currency}?)$"
+    )
+    array = pa.array(values.to_numpy(dtype=object), type=pa.string())
+    found = pc.extract_regex(array, pattern)
+    matched = found.is_valid().to_numpy(zero_copy_only=False)
+    pre = pc.struct_field(found, "pre")
+    post = pc.struct_field(found, "post")
+    one_mark = pc.invert(pc.and_(pc.not_equal(pre, ""), pc.not_equal(post, ""))).to_numpy(zero_copy_only=False)
+    ok = matched & np.asarray(one_mark, dtype=bool)
+    digits = pc.replace_substring(pc.struct_field(found, "int"), "," if decimal == "." else ".", "")
+    frac = pc.struct_field(found, "frac")
+    text = pc.binary_join_element_wise(digits, pc.if_else(pc.equal(frac, ""), "0", frac), ".")
+    number = pc.cast(pc.if_else(pa.array(ok), text, "nan"), pa.float64()).to_numpy(zero_copy_only=False)
+    negative = pc.equal(pc.struct_field(found, "neg"), "-").to_numpy(zero_copy_only=False)
+    number = np.where(np.asarray(negative, dtype=bool) & ok, -number, number)
+    mark = pc.if_else(pc.not_equal(pre, ""), pre, post).to_numpy(zero_copy_only=False)
+    marks = np.where(ok, np.where(mark == "", None, mark), None).astype(object)
+    return np.where(ok, number, np.nan), marks
+
+
 def _money_group(mark: str | None) -> str | None:
     """One name per currency: a sign and its code (€ and EUR), and the Rial's and the
     Toman's several spellings, each count once."""
@@ -675,8 +783,9 @@ def _check_separators(
         f"followed by three digits ({describe_rows(full, values, frame.where)}), and no other "
         f"value shows whether {c!r} separates thousands or decimals: {example!r} could be "
         f"{int(whole):,} or {float(as_decimal):g}. Currencies without cents (Toman, Rial, Rupiah, "
-        f"Won) write thousands this way. Pass thousands={c!r} if it means {int(whole):,}, or "
-        f"thousands={other!r} if it means {float(as_decimal):g}.",
+        f"Won) write thousands this way. Pass thousands={c!r} if it means {int(whole):,} "
+        f"(decimal={other!r} follows), or thousands={other!r} if it means {float(as_decimal):g} "
+        f"(decimal={c!r}).",
         parameter="thousands",
         column=col,
         options=(c, other),
@@ -770,14 +879,16 @@ def _numbers(
         todo = ~plain & (uniques != "").to_numpy(bool)
         marks: dict[str | None, int] = {}
         if todo.any():
-            money = {v: _parse_money(v, decimal) for v in uniques[todo]}
-            parsed[todo] = [np.nan if money[v] is None else money[v][0] for v in uniques[todo]]
+            common, common_marks = _common_money(uniques[todo], decimal)
+            rest = np.isnan(common)
+            money = {v: _parse_money(v, decimal) for v in uniques[todo][rest]}
+            common[rest] = [np.nan if money[v] is None else money[v][0] for v in uniques[todo][rest]]
+            common_marks[rest] = [None if money[v] is None else money[v][1] for v in uniques[todo][rest]]
+            parsed[todo] = common
             cleaned = int(rows_of(todo & parsed.notna().to_numpy()).sum())
-            for i in np.flatnonzero(todo):
-                got = money[uniques.iat[i]]
-                if got is not None:
-                    group = _money_group(got[1])
-                    marks[group] = marks.get(group, 0) + 1
+            for mark, n in pd.Series(common_marks[~np.isnan(common)]).value_counts(dropna=False).items():
+                group = _money_group(None if pd.isna(mark) else mark)
+                marks[group] = marks.get(group, 0) + int(n)
             if cleaned:
                 frame.notes.append(
                     f"{col}: {cleaned:,} values written with a currency sign, thousands separators"
