@@ -160,9 +160,10 @@ def observation_end(
 ) -> pd.Timestamp:
     """The last observed day (midnight) from an ``observation_end``-style argument.
 
-    ``None`` means the day of ``last`` (the latest event). A date before the day of
-    ``first`` (the first event) leaves nothing to observe and is refused. A time zone
-    is dropped, keeping the local date.
+    ``None`` means the day of ``last`` (the latest event), refused when that is more than
+    a year from today: a far-future placeholder must not stretch every per-period table
+    to it. A date before the day of ``first`` (the first event) leaves nothing to observe
+    and is refused. A time zone is dropped, keeping the local date.
 
     Examples
     --------
@@ -173,7 +174,19 @@ def observation_end(
     Timestamp('2024-06-30 00:00:00')
     """
     if value is None:
-        return pd.Timestamp(last).normalize()
+        latest = pd.Timestamp(last).normalize()
+        horizon = pd.Timestamp.today().normalize() + pd.Timedelta(days=365)
+        if latest > horizon:
+            raise RetentionDataError(
+                f"{param}: the latest date in the data is {latest.date()}, more than a year from "
+                "today, and with observation_end=None every per-period table would run to it. "
+                "It is most likely a placeholder (2099-12-31, 9999-12-31 for 'no end') or a typo: "
+                "fix or blank it (the loaders refuse such dates; load_subscriptions(open_end_values="
+                "[...]) reads sentinel end dates as open), or pass observation_end= with the day "
+                "the export was taken.",
+                parameter=param,
+            )
+        return latest
     try:
         end = pd.Timestamp(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):

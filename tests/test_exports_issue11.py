@@ -350,3 +350,15 @@ def test_c14_gzip_errors_name_physical_lines(tmp_path):
 def test_c06_duplicate_column_names_in_a_dataframe_are_refused():
     frame = pd.DataFrame([["a", "2024-01-01", 1.0, 2.0]], columns=["customer", "date", "amount", "amount"])
     refused(lambda: rk.load_transactions(frame, **TX), "amount_col", "columns 3 and 4")
+
+
+def test_c04_a_far_future_date_cannot_stretch_a_per_period_table():
+    """Tables built from DataFrames (not through a loader) refuse a far-future default end."""
+    subs = pd.DataFrame({"customer_id": ["a", "b"], "start_date": pd.to_datetime(["2024-01-01", "2024-02-01"]),
+                         "end_date": pd.to_datetime(["9999-12-31", None])})
+    refused(lambda: rk.subscription_counts(subs, freq="M"), "observation_end", "9999-12-31", "placeholder")
+    table = rk.subscription_counts(subs, freq="M", observation_end="2024-06-30")
+    assert table["period"].astype(str).tolist()[-1] == "2024-06" and len(table) == 6
+    orders = pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2024-01-01", "2099-02-01"])})
+    refused(lambda: rk.cohort_table(orders, freq="Q"), "observation_end", "2099-02-01")
+    refused(lambda: rk.customer_counts(orders, freq="Q", active_days=90), "observation_end", "2099")
