@@ -134,7 +134,7 @@ def customer_codes(
     table; other ids go through ``pd.factorize``: Arrow-backed text ids (what the
     loaders return) are factorized by Arrow without becoming Python strings.
     """
-    if isinstance(ids, pd.Series) and isinstance(ids.array, pd.arrays.ArrowStringArray):
+    if isinstance(ids, pd.Series) and isinstance(ids.array, pd.arrays.ArrowStringArray) and not ids.hasnans:
         codes, uniques = pd.factorize(ids, sort=False)
         codes = codes.astype(np.int64, copy=False)
         if rows is not None:

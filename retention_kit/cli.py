@@ -52,7 +52,6 @@ import sys
 import tempfile
 import textwrap
 import time
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -435,16 +434,14 @@ def _call(kind: str, options: dict[str, Any]) -> pd.DataFrame:
     """Run the loader; a file it cannot read at all is a usage error, not a traceback."""
     _readable(kind, options)
     try:
-        with warnings.catch_warnings():
-            # pandas' parser warnings (a separator it falls back on) would be noise next to
-            # the kit's own errors; the options are validated before this
-            warnings.simplefilter("ignore", pd.errors.ParserWarning)
-            return KINDS[kind](**options)
+        return KINDS[kind](**options)
     except RetentionDataError:
         raise
     except TypeError as exc:
+        if "argument" not in str(exc):  # not a call with a wrong option name: a bug
+            raise
         raise UsageError(f"[{kind}]: {exc}. Check the option names in --config.") from None
-    except (OSError, UnicodeError, LookupError, ValueError) as exc:
+    except (OSError, UnicodeError, LookupError) as exc:
         name = Path(options["source"]).name
         raise UsageError(
             f"{kind} file: source: {name!r} could not be read ({type(exc).__name__}: {exc}). Check that it is a "
@@ -556,32 +553,24 @@ _PLACE = re.compile(r"billing|shipping|address|province|country|city")
 
 
 def _statuses(options: dict[str, Any], limit: int = 12) -> list[tuple[str, pd.Series, int]]:
-    """The value counts of every status-like column of a text file, read one column at a time."""
-    path = Path(options["source"])
-    if not path.is_file() or path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".parquet"):
-        return []
-    encoding = options.get("encoding", "utf-8-sig")
-    sep = options.get("sep", "auto")
-    found = []
+    """The value counts of every status-like column of the file, read with the loaders'
+    own reader (so workbooks, Parquet and gzip'ed files are read as the loader reads them)."""
+    from .io.readers import _read
+
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if sep == "auto":
-                with open(path, encoding=encoding, errors="replace") as f:
-                    header = re.sub(r'"[^"]*"', "", f.readline())
-                counts = {c: header.count(c) for c in (",", ";", "\t", "|")}
-                sep = max(counts, key=lambda c: counts[c]) if max(counts.values()) else ","
-            columns = pd.read_csv(path, nrows=0, sep=sep, encoding=encoding).columns
-            for col in columns:
-                name = re.sub(r"[^a-z]+", "_", str(col).lower()).strip("_")
-                if not _STATUS_NAME.search(name) or _PLACE.search(name):
-                    continue
-                values = pd.read_csv(path, usecols=[col], sep=sep, encoding=encoding, dtype=str,
-                                     keep_default_na=False)[col].str.strip()
-                counts = values.value_counts()
-                found.append((str(col), counts.head(limit), len(counts) - limit))
-    except (OSError, UnicodeError, LookupError, ValueError):
-        return found
+        frame = _read(options["source"], {}, sep=options.get("sep", "auto"),
+                      encoding=options.get("encoding", "utf-8-sig"), sheet=options.get("sheet"))
+    except RetentionDataError:
+        return []  # the loader has already said what is wrong with the file
+    found = []
+    for col in frame.raw.columns:
+        name = re.sub(r"[^a-z]+", "_", str(col).lower()).strip("_")
+        if not _STATUS_NAME.search(name) or _PLACE.search(name):
+            continue
+        values = frame.raw[col]
+        counts = values.astype("str").str.strip().value_counts() if values.dtype != object else \
+            values.map(lambda v: str(v).strip(), na_action="ignore").value_counts()
+        found.append((str(col), counts.head(limit), len(counts) - limit))
     return found
 
 
@@ -905,6 +894,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # quietly, and keep Python from complaining when it flushes stdout at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
+    except KeyboardInterrupt:
+        return _fail("interrupted; nothing was written.", 130)
+    except Exception as exc:  # a bug of the kit's: one line, not a traceback, unless asked for
+        if os.environ.get("RETENTION_KIT_DEBUG"):
+            raise
+        return _fail(
+            f"internal error ({type(exc).__name__}: {exc}). This is a bug in retention-kit, not a "
+            "problem of your file: please report it with the command you ran "
+            "(RETENTION_KIT_DEBUG=1 shows the traceback).", 70)
 
 
 def _fail(message: str, code: int) -> int:

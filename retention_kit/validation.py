@@ -57,6 +57,7 @@ __all__ = [
     "Flag",
     "Text",
     "Texts",
+    "Labels",
     "DateLike",
     "DateRange",
     "Freq",
@@ -326,6 +327,23 @@ class Texts(Constraint):
 
     def wrong_value(self) -> object:
         return [""]
+
+
+class Labels(Constraint):
+    """A sequence of row labels (a list, or a lazy sequence such as a loader's line
+    numbers), not a bare string; its items are not read up front."""
+
+    def accepts(self, value: object) -> bool:
+        return isinstance(value, Sequence) and not isinstance(value, (str, bytes))
+
+    def describe(self) -> str:
+        return self._text("a sequence of location labels such as ['line 2', 'line 3']")
+
+    def valid_example(self) -> object:
+        return []
+
+    def wrong_type(self) -> object:
+        return "line 2"
 
 
 class DateLike(Constraint):

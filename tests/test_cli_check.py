@@ -430,3 +430,19 @@ def test_output_into_a_closed_pipe_stops_quietly():
     stderr = proc.stderr.read().decode()
     assert proc.wait(timeout=120) == 141
     assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_a_bug_of_the_kit_is_one_line_with_exit_70_not_a_traceback(monkeypatch, capsys, tmp_path):
+    export = tmp_path / "orders.csv"
+    export.write_text("id,when\na,2024-01-05\n")
+
+    def broken(*args, **kwargs):
+        raise ZeroDivisionError("division by zero")
+
+    import retention_kit.io.loaders
+
+    monkeypatch.setattr(retention_kit.io.loaders, "_ids", broken)
+    code, out, err = run(["check", str(export), "--kind", "transactions", "--customer-col", "id",
+                          "--date-col", "when"], capsys)
+    assert code == 70 and len(err.splitlines()) == 1, err
+    assert "internal error (ZeroDivisionError" in err and "Traceback" not in err

@@ -106,8 +106,10 @@ def load_report(df: pd.DataFrame) -> LoadReport:
 class _Frame:
     """A raw export plus what every check needs: row locations and a keep-mask."""
 
-    def __init__(self, raw: pd.DataFrame, where: Sequence[str], name: str) -> None:
+    def __init__(self, raw: pd.DataFrame, where: Sequence[str], name: str, *, typed: bool = True) -> None:
         self.raw = raw
+        # False for text files, whose columns are all text until parsed
+        self.typed = typed
         self.where = where
         self.name = name
         self.keep = np.ones(len(raw), dtype=bool)
@@ -156,8 +158,36 @@ def _finish(frame: _Frame, columns: dict[str, pd.Series], keep_columns: Sequence
                 parameter="keep_columns",
                 column=col,
             )
-        columns[col] = frame.raw[col]
+        columns[col] = frame.raw[col] if frame.typed else _infer(frame.raw[col])
     out = pd.DataFrame({name: values[frame.keep] for name, values in columns.items()})
     out = out.reset_index(drop=True)
     out.attrs["load_report"] = frame.report()
     return out
+
+
+def _infer(text: pd.Series) -> pd.Series:
+    """A kept text column with the type ``pandas.read_csv`` would give it: whole numbers
+    (int64, or float64 with blanks), other numbers (float64), true/false (bool), or text.
+    Whole numbers beyond int64 stay text rather than become rounded floats."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(text.array) if isinstance(text.array, pd.arrays.ArrowStringArray) else None
+    if array is None or array.null_count == len(array):
+        return text
+    present = pc.drop_null(array)
+    if pc.all(pc.match_substring_regex(present, r"^[+-]?\d+$")).as_py():
+        try:
+            whole = pc.cast(array, pa.int64())
+        except pa.ArrowInvalid:  # beyond int64: an identifier, kept as written
+            return text
+        return pd.Series(whole.to_numpy(zero_copy_only=False), index=text.index) if not whole.null_count \
+            else pd.Series(pc.cast(whole, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    try:
+        return pd.Series(pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), index=text.index)
+    except pa.ArrowInvalid:
+        pass
+    if not array.null_count and pc.all(pc.is_in(present, pa.array(["True", "TRUE", "true", "False", "FALSE", "false"]))).as_py():
+        return pd.Series(pc.is_in(array, pa.array(["True", "TRUE", "true"])).to_numpy(zero_copy_only=False),
+                         index=text.index)
+    return text

@@ -184,7 +184,6 @@ def load_transactions(
         {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col,
          "status_col": status_col},
         keep=keep_columns,
-        text_columns=[customer_col, date_col, amount_col, status_col],
         sep=sep,
         encoding=encoding,
         sheet=sheet,
@@ -325,7 +324,6 @@ def load_subscriptions(
         source,
         {"customer_col": customer_col, "start_col": start_col, "end_col": end_col, "mrr_col": mrr_col},
         keep=keep_columns,
-        text_columns=[customer_col, start_col, end_col, mrr_col],
         sep=sep,
         encoding=encoding,
         sheet=sheet,
@@ -444,13 +442,12 @@ def load_survey(
         source,
         {"score_col": score_col, "customer_col": customer_col, "date_col": date_col},
         keep=keep_columns,
-        text_columns=[score_col, customer_col, date_col],
         sep=sep,
         encoding=encoding,
         sheet=sheet,
     )
     parsed, excluded = parse_scores(
-        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=list(frame.where),
+        frame.raw[score_col].reset_index(drop=True), invalid=invalid, where=frame.where,
         param=f"score_col={score_col!r}",
     )
     valid = np.zeros(len(frame.raw), dtype=bool)
@@ -508,7 +505,6 @@ def load_sessions(
         source,
         {"visitor_col": visitor_col, "time_col": time_col},
         keep=keep_columns,
-        text_columns=[visitor_col, time_col],
         sep=sep,
         encoding=encoding,
         sheet=sheet,

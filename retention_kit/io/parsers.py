@@ -40,6 +40,14 @@ def _ascii_digits(text: pd.Series, decimal: str = ".") -> pd.Series:
     return out
 
 
+def _as_text(values: pd.Series) -> pd.Series:
+    """The column as text (Arrow-backed columns as they are; numbers, dates and mixed
+    Python objects from DataFrames, workbooks and Parquet files written out)."""
+    if isinstance(values.array, pd.arrays.ArrowStringArray):
+        return values
+    return values.astype("str")
+
+
 def _blank(values: pd.Series) -> np.ndarray:
     """True where a value is missing or only whitespace."""
     missing = values.isna().to_numpy()
@@ -62,6 +70,7 @@ def _rows(codes: np.ndarray, bad_distinct: np.ndarray, keep: np.ndarray) -> np.n
 
 
 _FLOAT_ID = re.compile(r"^[+-]?\d+\.0+$")
+_SCIENTIFIC_ID = re.compile(r"[+-]?\d(?:\.\d+)?[eE][+-]?\d+")
 
 
 def _ids(
@@ -91,9 +100,10 @@ def _ids(
                 options=("error", "exclude"),
             )
     if pd.api.types.is_float_dtype(values.dtype):
-        kept = values.to_numpy()[frame.keep]
+        floats = values.to_numpy(dtype=float, na_value=np.nan)
+        kept = floats[frame.keep]
         if not np.all(np.mod(kept, 1) == 0):
-            bad = (np.mod(values.to_numpy(), 1) != 0) & frame.keep & ~np.isnan(values.to_numpy())
+            bad = (np.mod(floats, 1) != 0) & frame.keep & ~np.isnan(floats)
             raise RetentionDataError(
                 f"{param}={col!r}: {int(bad.sum()):,} {what}s are fractions: "
                 f"{describe_rows(bad, values, frame.where)}. Ids are whole numbers or text: "
@@ -106,10 +116,21 @@ def _ids(
         return pd.Series(out, index=values.index)
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return values
-    codes, uniques = _distinct(values.astype("str") if values.dtype == object else values)
+    codes, uniques = _distinct(_as_text(values))
     used = np.zeros(len(uniques), dtype=bool)
     used[codes[frame.keep & (codes >= 0)]] = True
     clean = _ascii_digits(uniques.str.strip())
+    rounded = clean.str.fullmatch(_SCIENTIFIC_ID).fillna(False).to_numpy(bool) & used
+    if rounded.any():
+        bad = _rows(codes, rounded, frame.keep)
+        raise RetentionDataError(
+            f"{param}={col!r}: {int(bad.sum()):,} {what}s are written in scientific notation: "
+            f"{describe_rows(bad, values, frame.where)}. A spreadsheet wrote long numeric ids that "
+            "way and rounded them, so different customers may now share one id. Export the file "
+            "again with the id column formatted as text.",
+            parameter=param,
+            column=col,
+        )
     floats = clean.str.match(_FLOAT_ID).fillna(False).to_numpy(bool)
     if (floats & used).any():
         clean[floats] = clean[floats].str.replace(r"\.0+$", "", regex=True)
@@ -158,8 +179,6 @@ _OFFSET = re.compile(
     r"^(\d{4}-?\d{2}-?\d{2}[T ]\d{2}:?\d{2}(?::?\d{2}(?:\.\d+)?)?)\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 )
 _FULL_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])|^\d{8}(?:$|T)")
-# what Arrow parses exactly as pandas does: the fast path for large ISO columns
-_PLAIN_ISO = r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?)?"
 _CENTURY_NOTE = (
     "two-digit years read with the usual rule: 69-99 are 1969-1999, 00-68 are 2000-2068"
 )
@@ -181,7 +200,6 @@ def _dates(
     param: str,
     date_format: str | None,
     date_range: Sequence[object] | None = None,
-    rows: np.ndarray | None = None,
     allow_blank: bool = False,
     open_end_after: object = None,
     open_end_values: Sequence[str] = (),
@@ -198,7 +216,7 @@ def _dates(
     or a typo, never an order. ``open_end_after`` / ``open_end_values`` (end dates of
     subscriptions) turn far-future sentinels into "still open" (NaT), with a note.
     """
-    mask = frame.keep if rows is None else rows
+    mask = frame.keep
     values = frame.raw[col]
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
         parsed = values
@@ -216,7 +234,7 @@ def _dates(
         result = parsed.astype("datetime64[us]")
         text = values.astype("str")
     else:
-        text = (values.astype("str") if values.dtype == object else values).str.strip()
+        text = _as_text(values).str.strip()
         blank = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
         if (blank & mask).any() and not allow_blank:
             bad = blank & mask
@@ -636,9 +654,10 @@ _MONEY = re.compile(
     rf"^(?P<open>\()?\s*(?P<neg1>[-\u2212])?\s*(?P<pre>{_CURRENCY})?\s*(?P<neg2>[-\u2212])?\s*"
     rf"(?P<num>\d[\d.,'\u00a0\u202f ]*?)\s*(?P<post>{_CURRENCY})?\s*(?P<neg3>[-\u2212])?\s*(?P<close>\))?$"
 )
+# digits grouped in threes (a first group without a leading zero: '0,250' is no grouping)
 _GROUPED = {
-    ".": re.compile(r"^(\d{1,3}([,'\u00a0\u202f ]\d{3})+|\d+)(\.\d+)?$"),
-    ",": re.compile(r"^(\d{1,3}([.'\u00a0\u202f ]\d{3})+|\d+)(,\d+)?$"),
+    ".": re.compile(r"^([1-9]\d{0,2}([,'\u00a0\u202f ]\d{3})+|\d+)(\.\d+)?$"),
+    ",": re.compile(r"^([1-9]\d{0,2}([.'\u00a0\u202f ]\d{3})+|\d+)(,\d+)?$"),
 }
 
 
@@ -688,7 +707,7 @@ def _common_money(values: pd.Series, decimal: str) -> tuple[np.ndarray, np.ndarr
     dec = re.escape(decimal)
     sep = re.escape("," if decimal == "." else ".")
     pattern = (
-        rf"^(?P<neg>-?)(?P<pre>{currency}?) ?(?P<int>\d{{1,3}}(?:{sep}\d{{3}})+|\d+)"
+        rf"^(?P<neg>-?)(?P<pre>{currency}?) ?(?P<int>[1-9]\d{{0,2}}(?:{sep}\d{{3}})+|\d+)"
         rf"(?:{dec}(?P<frac>\d+))? ?(?P<post>{currency}?)$"
     )
     array = pa.array(values.to_numpy(dtype=object), type=pa.string())
@@ -733,7 +752,7 @@ def _separator_roles(uniques: pd.Series) -> tuple[dict[str, bool], dict[str, boo
     for c, other in ((".", ","), (",", ".")):
         e, o = re.escape(c), re.escape(other)
         once = core.str.count(e) == 1
-        amb = core.str.fullmatch(rf"\d{{1,3}}{e}\d{{3}}").fillna(False).to_numpy(bool)
+        amb = core.str.fullmatch(rf"[1-9]\d{{0,2}}{e}\d{{3}}").fillna(False).to_numpy(bool)
         ambiguous |= amb
         # c once, last, and not three digits after it, or more than three digits before it
         # (no grouping allows that), or after the other separator: c is the decimal
@@ -751,13 +770,15 @@ def _separator_roles(uniques: pd.Series) -> tuple[dict[str, bool], dict[str, boo
 
 
 def _example(uniques: pd.Series, c: str) -> str:
-    """A value in which ``c`` appears twice."""
-    return uniques[uniques.str.count(re.escape(c)) >= 2].iloc[0]
+    """A value that shows ``c`` grouping thousands: twice in it, or before the other separator."""
+    e, o = re.escape(c), re.escape("," if c == "." else ".")
+    proof = (uniques.str.count(e) >= 2) | uniques.str.contains(rf"\d{e}\d{{3}}{o}\d").fillna(False)
+    return uniques[proof.fillna(False)].iloc[0]
 
 
 def _check_separators(
-    frame: _Frame, col: str, uniques: pd.Series, rows_of, values: pd.Series, *, param: str,
-    roles: tuple[dict[str, bool], dict[str, bool], np.ndarray],
+    frame: _Frame, col: str, uniques: pd.Series, rows_of, values: pd.Series,
+    roles: tuple[dict[str, bool], dict[str, bool], np.ndarray], *, param: str,
 ) -> None:
     """Refuse a column whose '.' or ',' could be either the decimal or the thousands
     separator, unless other values settle it (``thousands=`` skips this check)."""
@@ -774,9 +795,10 @@ def _check_separators(
         return
     full = rows_of(unsettled)
     example = uniques[unsettled].iloc[0]
-    c = "." if "." in example else ","
-    whole = re.sub(r"\D", "", re.search(_CORE, example)[0])
-    as_decimal = re.search(_CORE, example)[0].replace(",", ".")
+    core = re.search(_CORE, example)[0]
+    c = "." if "." in core else ","
+    whole = re.sub(r"\D", "", core)
+    as_decimal = core.replace(",", ".")
     other = "," if c == "." else "."
     raise RetentionDataError(
         f"{param}={col!r}: {int(full.sum()):,} amounts such as {example!r} have one {c!r} "
@@ -792,7 +814,7 @@ def _check_separators(
     )
 
 
-def _plain_numbers(values: pd.Series, *, decimal: str, thousands: str | None) -> pd.Series | None:
+def _plain_numbers(values: pd.Series, *, decimal: str, settled: bool) -> pd.Series | None:
     """A text column of plain numbers (``12.5``, ``-3``, ``1e3``) read by Arrow in one
     pass; ``None`` when any value needs the general path: a currency sign, a separator,
     a space, ``NaN`` text, or a ``.`` followed by exactly three digits that no other value
@@ -810,7 +832,7 @@ def _plain_numbers(values: pd.Series, *, decimal: str, thousands: str | None) ->
     numbers = floats.to_numpy(zero_copy_only=False)
     if np.isnan(numbers[pc.is_valid(array).to_numpy(zero_copy_only=False)]).any():
         return None  # 'NaN' written as text: the general path names it
-    if thousands is None:
+    if not settled:
         array = pc.fill_null(array, "")
         point = pc.find_substring(array, ".").to_numpy(zero_copy_only=False)
         length = pc.binary_length(array).to_numpy(zero_copy_only=False)
@@ -820,8 +842,9 @@ def _plain_numbers(values: pd.Series, *, decimal: str, thousands: str | None) ->
         before = point - signed
         after = length - point - 1
         exponent = pc.match_substring(array, "e", ignore_case=True).to_numpy(zero_copy_only=False)
-        ambiguous = has_point & (after == 3) & (before <= 3) & ~exponent
-        if ambiguous.any() and not (has_point & ~ambiguous).any():
+        # '0.250' is no thousands grouping (no group starts with 0): only values of 1 or more
+        ambiguous = has_point & (after == 3) & (before <= 3) & ~exponent & (np.abs(numbers) >= 1)
+        if ambiguous.any() and not (has_point & ~ambiguous & ~exponent).any():
             return None
     return pd.Series(numbers, index=values.index)
 
@@ -837,6 +860,9 @@ def _numbers(
     thousands: str | None = None,
 ) -> pd.Series:
     values = frame.raw[col]
+    # an explicit decimal= or thousands= says which separator is which; without either the
+    # values must (see _check_separators)
+    settled = decimal is not None or thousands is not None
     if decimal is None:  # '.', unless the thousands separator is '.'
         decimal = "," if thousands == "." else "."
     if pd.api.types.is_bool_dtype(values.dtype):
@@ -850,17 +876,18 @@ def _numbers(
             parameter="decimal",
             column=col,
         )
+    separators = None  # what _check_separators needs, once the values are known to be numbers
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")
         bad_text = np.zeros(len(values), dtype=bool)
-    elif (plain := _plain_numbers(values, decimal=decimal, thousands=thousands)) is not None:
+    elif (plain := _plain_numbers(values.where(frame.keep), decimal=decimal, settled=settled)) is not None:
         numbers = plain
         bad_text = np.zeros(len(values), dtype=bool)
     else:
-        text = (values.astype("str") if values.dtype == object else values).str.strip()
+        text = _as_text(values).str.strip()
         codes, uniques = _distinct(text.where(frame.keep))
         uniques = _ascii_digits(uniques, decimal)
-        roles = _separator_roles(uniques) if thousands is None else None
+        roles = None if settled else _separator_roles(uniques)
         other = "," if decimal == "." else "."
         if roles is not None and roles[1][decimal] and not roles[0][decimal] and not roles[1][other]:
             # values such as '1.250.000' show that decimal's character groups thousands
@@ -903,28 +930,31 @@ def _numbers(
                 parameter=param,
                 column=col,
             )
-        if roles is not None:
-            _check_separators(frame, col, uniques, rows_of, text, param=param, roles=roles)
         table = np.append(parsed.to_numpy(dtype="float64"), np.nan)
         numbers = pd.Series(table[codes], index=values.index)
         bad_distinct = (parsed.isna() & (uniques != "")).to_numpy(bool)
         bad_text = rows_of(bad_distinct)
+        if roles is not None:
+            separators = (uniques, rows_of, text, roles)
     bad_text = bad_text & frame.keep
     if bad_text.any():
         sample = values[bad_text].astype(str)
-        comma_hint = (
-            " They look like decimal commas: pass decimal=','."
-            if decimal == "." and sample.str.fullmatch(r"[^\d]*-?[\d.' ]*\d,\d{1,2}[^\d]*").any() else ""
-        )
+        hint, settles = "", param
+        if decimal == "." and sample.str.fullmatch(r"[^\d]*-?[\d.' ]*\d,\d{1,2}[^\d]*").any():
+            hint, settles = " They look like decimal commas: pass decimal=','.", "decimal"
+        elif decimal == "." and sample.str.contains(r"\d\.\d{3}\.\d{3}").any():
+            hint, settles = " They group thousands with '.': pass thousands='.'.", "thousands"
         raise RetentionDataError(
             f"{param}={col!r}: {int(bad_text.sum()):,} {what} values are not numbers: "
             f"{describe_rows(bad_text, values, frame.where)}. Numbers may carry a currency sign "
             f"and thousands separators ('$1,234.50'); with decimal={decimal!r} the decimal "
-            f"separator is {decimal!r}.{comma_hint}",
-            # decimal commas are settled by decimal=, anything else by the column choice
-            parameter="decimal" if comma_hint else param,
+            f"separator is {decimal!r}.{hint}",
+            # separators are settled by decimal= / thousands=, anything else by the column
+            parameter=settles,
             column=col,
         )
+    if separators is not None:
+        _check_separators(frame, col, *separators, param=param)
     blank = numbers.isna().to_numpy() & frame.keep
     if blank.any() and not allow_blank:
         raise RetentionDataError(
@@ -951,7 +981,7 @@ def _statuses(frame: _Frame, col: str, exclude: Sequence[str]) -> None:
     """Leave out rows whose status (compared stripped, case-insensitively) is one of
     ``exclude``, counted by status; note statuses asked for that never occur."""
     values = frame.raw[col]
-    text = (values.astype("str") if values.dtype == object else values).str.strip().str.lower()
+    text = _as_text(values).str.strip().str.lower()
     wanted = [str(s).strip().lower() for s in exclude]
     for status in dict.fromkeys(wanted):
         hit = (text == status).fillna(False).to_numpy(bool)
@@ -994,7 +1024,7 @@ def _duplicates(frame: _Frame, duplicates: str, parsed: dict[str, pd.Series]) ->
             continue
         values = frame.raw[col].take(pos)
         if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            values = (values.astype("str") if values.dtype == object else values).str.strip()
+            values = _as_text(values).str.strip()
         group = _combine(group, pd.factorize(values, use_na_sentinel=False)[0])
     dup = np.zeros(len(frame.raw), dtype=bool)
     dup[pos[pd.Series(group).duplicated(keep="first").to_numpy()]] = True

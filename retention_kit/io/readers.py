@@ -52,8 +52,8 @@ class _Lines(Sequence[str]):
     file is scanned once with :mod:`csv`, which follows quoted newlines as Arrow does.
     """
 
-    def __init__(self, path: Path, encoding: str, sep: str, n: int) -> None:
-        self._path, self._encoding, self._sep, self._n = path, encoding, sep, n
+    def __init__(self, path: Path, encoding: str, sep: str, n: int, fields: int) -> None:
+        self._path, self._encoding, self._sep, self._n, self._fields = path, encoding, sep, n, fields
         self._starts: list[int] | None = None
 
     def __len__(self) -> int:
@@ -62,7 +62,7 @@ class _Lines(Sequence[str]):
     def starts(self) -> list[int]:
         if self._starts is None:
             starts = []
-            for start, _ in _records(self._path, self._encoding, self._sep):
+            for start, _ in _records(self._path, self._encoding, self._sep, self._fields):
                 starts.append(start)
                 if len(starts) >= self._n:
                     break
@@ -75,19 +75,35 @@ class _Lines(Sequence[str]):
         return f"line {self.starts()[i]}"
 
 
-def _records(path: Path, encoding: str, sep: str) -> Iterator[tuple[int, list[str]]]:
-    """Data records after the header, with the physical line each starts on; blank
-    (empty or whitespace-only) lines are skipped, as the reader skips them."""
-    with open_text(path, encoding) as f:
-        reader = csv.reader(f, delimiter=sep)
-        next(reader, None)
-        done = reader.line_num
-        for record in reader:
-            start = done + 1
+def _records(path: Path, encoding: str, sep: str, expected: int) -> Iterator[tuple[int, list[str]]]:
+    """Data records after the header, with the physical line each starts on, skipped as
+    Arrow's reader skips them: empty lines always, whitespace-only lines when the header
+    has more than one field (with one field they are a row holding a blank value)."""
+    limit = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)  # Arrow reads fields of any length; so must the scan
+    try:
+        with open_text(path, encoding) as f:
+            consumed: list[str] = []
+
+            def lines() -> Iterator[str]:
+                for line in f:
+                    consumed.append(line)
+                    yield line
+
+            reader = csv.reader(lines(), delimiter=sep)
+            next(reader, None)
             done = reader.line_num
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            yield start, record
+            consumed.clear()
+            for record in reader:
+                start = done + 1
+                done = reader.line_num
+                raw = "".join(consumed)
+                consumed.clear()
+                if not raw.strip("\r\n") or (expected > 1 and not raw.strip()):
+                    continue
+                yield start, record
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _read(
@@ -95,7 +111,6 @@ def _read(
     columns: Mapping[str, str | None],
     *,
     keep: Sequence[str] = (),
-    text_columns: Sequence[str | None],
     sep: str,
     encoding: str,
     sheet: str | int | None = None,
@@ -103,8 +118,8 @@ def _read(
     """Read an export file or copy a DataFrame, and check the mapped columns exist.
 
     ``columns`` maps parameter name (``"customer_col"``) to the column the caller named.
-    ``text_columns`` are read as text so that ids keep leading zeros and dates and
-    amounts are parsed by the kit.
+    File sources are read as text; the parsers read the mapped columns, and
+    :func:`_finish` gives kept columns the types pandas would infer.
     """
     wanted = {param: col for param, col in columns.items() if col is not None}
     mapped = [*wanted.items(), *(("keep_columns", c) for c in keep)]
@@ -125,8 +140,8 @@ def _read(
             frame = _table(table, where, path.name, wanted, mapped)
         else:
             _no_sheet(sheet, f"{path.name!r} (CSV text)")
-            frame = _read_csv(path, wanted, mapped=mapped, text_columns=text_columns, sep=sep,
-                              encoding=encoding, compressed=sniffed.gzip)
+            frame = _read_csv(path, wanted, mapped=mapped, sep=sep, encoding=encoding,
+                              compressed=sniffed.gzip)
         if sniffed.note:
             frame.notes.append(sniffed.note)
     else:
@@ -238,7 +253,6 @@ def _read_csv(
     wanted: Mapping[str, str],
     *,
     mapped: Sequence[tuple[str, str]],
-    text_columns: Sequence[str | None],
     sep: str,
     encoding: str,
     compressed: bool,
@@ -253,7 +267,6 @@ def _read_csv(
     header = _header(path, encoding, sep, name)
     _check_columns(pd.Index(header), wanted, name)
     names = _unique_names(header, mapped, name)
-    text = set(c for c in text_columns if c is not None)
     rejected: list[tuple[int, int]] = []
 
     def invalid(row) -> str:  # a row whose field count differs from the header's
@@ -269,22 +282,20 @@ def _read_csv(
         table = pacsv.read_csv(
             stream,
             read_options=pacsv.ReadOptions(
-                column_names=names,
-                skip_rows=1,
                 encoding="utf8" if codec in ("utf-8", "utf-8-sig") else encoding,
                 block_size=1 << 24,
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=sep, newlines_in_values=quoted, invalid_row_handler=invalid
             ),
+            # every column as text: the kit parses the mapped ones, and gives kept columns
+            # the types pandas would (see _Frame.typed); Arrow's own inference would turn a
+            # 20-digit order number into a rounded float
             convert_options=pacsv.ConvertOptions(
-                column_types={col: pa.large_string() for col in names if col in text},
+                column_types={col: pa.large_string() for col in header},
                 null_values=[""],
                 strings_can_be_null=True,
                 quoted_strings_can_be_null=True,
-                timestamp_parsers=[],
-                true_values=["True", "TRUE", "true"],
-                false_values=["False", "FALSE", "false"],
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
@@ -299,13 +310,19 @@ def _read_csv(
         ) from None
     if rejected:
         _raise_field_count(path, encoding, sep, len(header), name)
-    raw = table.to_pandas()
-    raw.columns = names
-    return _Frame(raw, _Lines(path, encoding, sep, len(raw)), name)
+    if table.num_columns != len(header):  # pragma: no cover - both read the same first record
+        raise RetentionDataError(
+            f"source: {name!r}: the header could not be read consistently ({table.num_columns} "
+            f"columns against {len(header)}). Pass sep= to match the file.",
+            parameter="sep",
+        )
+    raw = table.rename_columns(names).to_pandas()
+    return _Frame(raw, _Lines(path, encoding, sep, len(raw), len(header)), name, typed=False)
 
 
 def _raise_field_count(path: Path, encoding: str, sep: str, expected: int, name: str) -> None:
-    wrong = [(start, len(record)) for start, record in _records(path, encoding, sep) if len(record) != expected]
+    wrong = [(start, len(record)) for start, record in _records(path, encoding, sep, expected)
+             if len(record) != expected]
     shown = ", ".join(f"line {start} has {n}" for start, n in wrong[:5])
     more = f" (and {len(wrong) - 5:,} more)" if len(wrong) > 5 else ""
     extra = any(n > expected for _, n in wrong)

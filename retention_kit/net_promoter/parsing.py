@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RetentionDataError, describe_rows
-from ..validation import Text, Texts, validate_params
+from ..validation import Labels, Text, validate_params
 from ._constraints import ERROR_OR_EXCLUDE, SCORES
 
 __all__ = ["parse_scores", "nps_group"]
@@ -41,7 +41,7 @@ _LABEL = re.compile(
 @validate_params(
     values=SCORES,
     invalid=ERROR_OR_EXCLUDE,
-    where=[Texts(what="location labels"), None],
+    where=[Labels(), None],
     param=Text(what="a parameter name"),
 )
 def parse_scores(
