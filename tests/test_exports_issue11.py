@@ -362,3 +362,64 @@ def test_c04_a_far_future_date_cannot_stretch_a_per_period_table():
     orders = pd.DataFrame({"customer_id": ["a", "b"], "date": pd.to_datetime(["2024-01-01", "2099-02-01"])})
     refused(lambda: rk.cohort_table(orders, freq="Q"), "observation_end", "2099-02-01")
     refused(lambda: rk.customer_counts(orders, freq="Q", active_days=90), "observation_end", "2099")
+
+
+# -- review cases: separators, non-text columns, ids, line numbers ---------------------
+
+def _csv(tmp_path, text: str, name: str = "f.csv"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_german_amounts_without_options_are_settled_by_their_values(tmp_path):
+    path = _csv(tmp_path, "customer,date,amount\na,2024-01-05,\"1.250,50\"\nb,2024-01-06,\"12,00\"\n")
+    df = rk.load_transactions(path, **TX)
+    assert df["amount"].tolist() == [1250.5, 12.0]
+    assert any("thousands separator" in note for note in rk.load_report(df).notes)
+
+
+def test_an_explicit_decimal_is_never_overridden(tmp_path):
+    path = _csv(tmp_path, "customer,date,amount\na,2024-01-05,1.250.000\nb,2024-01-06,3.500\n")
+    refused(lambda: rk.load_transactions(path, **TX, decimal="."), "thousands", "thousands='.'")
+    # decimal=',' says '.' can only group thousands: that settles '3.500' too
+    assert rk.load_transactions(path, **TX, decimal=",")["amount"].tolist() == [1250000.0, 3500.0]
+
+
+def test_a_leading_zero_group_is_no_thousands_grouping(tmp_path):
+    path = _csv(tmp_path, "customer,date,amount\na,2024-01-05,12.50\nb,2024-01-06,\"0,250\"\n")
+    refused(lambda: rk.load_transactions(path, **TX), "amount_col", "0,250")
+    assert rk.load_transactions(_csv(tmp_path, "customer,date,amount\na,2024-01-05,0.250\n", "g.csv"),
+                                **TX)["amount"].tolist() == [0.25]
+
+
+def test_dates_that_are_not_text_are_read_or_named():
+    numbers = pd.DataFrame({"customer": ["a"], "date": [20240305]})
+    assert rk.load_transactions(numbers, customer_col="customer", date_col="date")["date"].tolist() == [
+        pd.Timestamp("2024-03-05")]
+    serial = pd.DataFrame({"customer": ["a"], "date": [45356.0]})
+    refused(lambda: rk.load_transactions(serial, customer_col="customer", date_col="date"),
+            "date_format", "Excel serial")
+
+
+def test_ids_in_scientific_notation_are_refused(tmp_path):
+    path = _csv(tmp_path, "customer,date\n1.23457E+15,2024-01-05\n1.23457E+15,2024-01-06\n")
+    refused(lambda: rk.load_transactions(path, customer_col="customer", date_col="date"),
+            "customer_col", "scientific notation", "line 2")
+
+
+def test_line_numbers_follow_what_the_reader_skips(tmp_path):
+    one_column = _csv(tmp_path, "score\n10\n \n11\nabc\n", "survey.csv")
+    with pytest.raises(RetentionDataError) as info:
+        rk.load_survey(one_column)
+    assert "line 3" in str(info.value) and "line 5" in str(info.value), str(info.value)
+    quoted_blank = _csv(tmp_path, 'customer,date\na,2024-01-05\n""\nb,2024-01-06\n', "q.csv")
+    refused(lambda: rk.load_transactions(quoted_blank, customer_col="customer", date_col="date"),
+            "sep", "line 3 has 1")
+
+
+def test_long_numeric_columns_kept_as_written(tmp_path):
+    path = _csv(tmp_path, "customer,date,order\na,2024-01-05,12345678901234567890123\n"
+                          "a,2024-01-05,12345678901234567890124\n")
+    df = rk.load_transactions(path, customer_col="customer", date_col="date", keep_columns=["order"])
+    assert df["order"].tolist() == ["12345678901234567890123", "12345678901234567890124"]
