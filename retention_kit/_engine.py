@@ -22,6 +22,8 @@ the other and against plain pandas.
 
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 import pandas as pd
 
@@ -120,6 +122,30 @@ def day_numbers(dates: pd.Series | np.ndarray) -> np.ndarray:
     return values.view(np.int64)
 
 
+# Codes a loader already computed for the id column it returned, keyed by the identity of
+# that column's immutable Arrow array: a table function on the loaded DataFrame reuses them
+# instead of hashing ten million strings again. Any change to the column (a filter, an
+# assignment) makes a new Arrow array, which is not known, so stale codes cannot be used.
+_KNOWN: dict[int, tuple[weakref.ref, np.ndarray, np.ndarray]] = {}
+
+
+def remember_codes(ids: pd.Series, codes: np.ndarray, uniques: np.ndarray) -> None:
+    """Record ``customer_codes`` of a loaded id column (``codes`` per row, ``uniques`` per code)."""
+    backing = getattr(ids.array, "_pa_array", None)
+    if backing is None or len(codes) != len(ids):
+        return
+    key = id(backing)
+    _KNOWN[key] = (weakref.ref(backing, lambda _: _KNOWN.pop(key, None)), codes, uniques)
+
+
+def _known_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    backing = getattr(ids.array, "_pa_array", None)
+    entry = _KNOWN.get(id(backing)) if backing is not None else None
+    if entry is None or entry[0]() is not backing or len(entry[1]) != len(ids):
+        return None
+    return entry[1], entry[2]
+
+
 def customer_codes(
     ids: pd.Series | np.ndarray, rows: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -135,8 +161,12 @@ def customer_codes(
     loaders return) are factorized by Arrow without becoming Python strings.
     """
     if isinstance(ids, pd.Series) and isinstance(ids.array, pd.arrays.ArrowStringArray) and not ids.hasnans:
-        codes, uniques = pd.factorize(ids, sort=False)
-        codes = codes.astype(np.int64, copy=False)
+        known = _known_codes(ids)
+        if known is not None:
+            codes, uniques = known
+        else:
+            codes, uniques = pd.factorize(ids, sort=False)
+            codes = codes.astype(np.int64, copy=False)
         if rows is not None:
             codes = codes[rows]
             present = np.zeros(len(uniques), dtype=bool)

@@ -154,8 +154,9 @@ def _ids(
                 "as different customers. Pass id_case='lower' if case does not matter in these "
                 "ids (emails); keep it for case-sensitive ids such as Stripe's cus_..."
             )
-    merged, _ = pd.factorize(clean)  # one code per id as loaded (' a' and 'a' are one)
+    merged, merged_ids = pd.factorize(clean)  # one code per id as loaded (' a' and 'a' are one)
     frame.codes[col] = np.append(merged, -1)[codes]
+    frame.id_codes = (frame.codes[col], np.asarray(merged_ids, dtype=object))
     if values.dtype != object and not (clean != uniques).fillna(True).to_numpy(bool).any():
         return values  # nothing to change: the column as read
     return _take(clean, codes, values.index)
@@ -836,16 +837,21 @@ def _plain_numbers(values: pd.Series, *, decimal: str, settled: bool) -> pd.Seri
         array = pc.fill_null(array, "")
         point = pc.find_substring(array, ".").to_numpy(zero_copy_only=False)
         length = pc.binary_length(array).to_numpy(zero_copy_only=False)
-        signed = pc.starts_with(array, "-").to_numpy(zero_copy_only=False) | pc.starts_with(
-            array, "+").to_numpy(zero_copy_only=False)
         has_point = point >= 1
-        before = point - signed
-        after = length - point - 1
-        exponent = pc.match_substring(array, "e", ignore_case=True).to_numpy(zero_copy_only=False)
-        # '0.250' is no thousands grouping (no group starts with 0): only values of 1 or more
-        ambiguous = has_point & (after == 3) & (before <= 3) & ~exponent & (np.abs(numbers) >= 1)
-        if ambiguous.any() and not (has_point & ~ambiguous & ~exponent).any():
-            return None
+        # '250.000' could group thousands: one '.', three digits after it, one to three
+        # before (after a sign), and a value of 1 or more ('0.250' is no grouping); the
+        # sign and exponent tests only run on those few candidates
+        maybe = np.flatnonzero(has_point & (length - point - 1 == 3) & (point <= 4) & (np.abs(numbers) >= 1))
+        if len(maybe):
+            exponent = np.asarray(pc.match_substring(array, "e", ignore_case=True).to_numpy(
+                zero_copy_only=False), bool)
+            signed = np.asarray(pc.match_substring_regex(array.take(pa.array(maybe)), r"^[+-]").to_numpy(
+                zero_copy_only=False), bool)
+            ambiguous = np.zeros(len(point), dtype=bool)
+            ambiguous[maybe] = (point[maybe] - signed <= 3) & ~exponent[maybe]
+            # a value with an exponent proves nothing about '.' (the general path agrees)
+            if ambiguous.any() and not (has_point & ~ambiguous & ~exponent).any():
+                return None
     return pd.Series(numbers, index=values.index)
 
 
@@ -1004,21 +1010,45 @@ def _combine(group: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return group * width + codes + 1
 
 
+def _row_key(frame: _Frame, col: str, values: pd.Series, pos: np.ndarray) -> np.ndarray:
+    """An integer per kept row, equal for equal parsed values (ids by their codes,
+    dates by their instant, amounts by their value: -0.0 is 0.0, every NaN one NaN)."""
+    if col in frame.codes:
+        return frame.codes[col][pos]
+    data = values.to_numpy()[pos] if not isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else None
+    if data is not None and data.dtype.kind == "M":
+        return data.view(np.int64)
+    if data is not None and data.dtype.kind == "f":
+        data = np.where(np.isnan(data), np.nan, data + 0.0)
+        return data.view(np.int64)
+    return pd.factorize(values.take(pos), use_na_sentinel=False)[0]
+
+
 def _duplicates(frame: _Frame, duplicates: str, parsed: dict[str, pd.Series]) -> None:
     """Rows identical to an earlier row once normalised: the mapped columns as parsed
     (ids stripped and cased as loaded, dates and amounts as values), other text
-    columns stripped. The parsed columns are compared first; the other columns only
-    for the rows those leave as candidates."""
+    columns stripped.
+
+    A 64-bit hash of the parsed columns finds the candidates with one sort (rows whose
+    hash no other row shares are unique); the candidates alone are then compared
+    exactly, the parsed columns and then the others.
+    """
     pos = np.flatnonzero(frame.keep)
-    group = np.zeros(len(pos), dtype=np.int64)
-    for col, values in parsed.items():
-        codes = frame.codes[col][pos] if col in frame.codes else pd.factorize(
-            values.take(pos), use_na_sentinel=False)[0]
-        group = _combine(group, codes)
-    candidates = pd.Series(group).duplicated(keep=False).to_numpy()
-    if not candidates.any():
+    keys = {col: _row_key(frame, col, values, pos) for col, values in parsed.items()}
+    mixed = np.zeros(len(pos), dtype=np.uint64)
+    with np.errstate(over="ignore"):
+        for key in keys.values():
+            mixed = (mixed ^ key.astype(np.uint64)) * np.uint64(0x9E3779B97F4A7C15)
+            mixed ^= mixed >> np.uint64(29)
+    ordered = np.sort(mixed)  # a sort of 64-bit keys beats a hash table at ten million rows
+    repeats = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(repeats):
         return
-    pos, group = pos[candidates], group[candidates]
+    candidates = np.isin(mixed, np.unique(repeats))
+    group = np.zeros(int(candidates.sum()), dtype=np.int64)
+    for key in keys.values():
+        group = _combine(group, pd.factorize(key[candidates])[0])
+    pos = pos[candidates]
     for col in frame.raw.columns:
         if col in parsed:
             continue
