@@ -59,6 +59,7 @@ from typing import Any
 
 import pandas as pd
 
+from ._engine import customer_codes
 from ._resources import bundled_folder
 from .errors import RetentionDataError
 from .io import (
@@ -462,7 +463,9 @@ def _summary(kind: str, frame: pd.DataFrame) -> list[str]:
     lines = str(report).splitlines()
     ids = "visitor_id" if kind == "sessions" else "customer_id"
     if ids in frame.columns:
-        lines.append(f"  {frame[ids].nunique():,} distinct {'visitors' if kind == 'sessions' else 'customers'}")
+        # the loader's codes of the id column count the ids without hashing them again
+        distinct = len(customer_codes(frame[ids])[1])
+        lines.append(f"  {distinct:,} distinct {'visitors' if kind == 'sessions' else 'customers'}")
     for col in ("date", "start_date"):
         if col in frame.columns and frame[col].notna().any():
             lines.append(f"  {col}: {frame[col].min():%Y-%m-%d} to {frame[col].max():%Y-%m-%d}")
@@ -555,17 +558,30 @@ _PLACE = re.compile(r"billing|shipping|address|province|country|city")
 def _statuses(options: dict[str, Any], limit: int = 12) -> list[tuple[str, pd.Series, int]]:
     """The value counts of every status-like column of the file, read with the loaders'
     own reader (so workbooks, Parquet and gzip'ed files are read as the loader reads them)."""
-    from .io.readers import _read
+    from .io.formats import sniff_format
+    from .io.readers import _header, _read, _sniff_separator
 
+    def looks_like_status(col: object) -> bool:
+        name = re.sub(r"[^a-z]+", "_", str(col).lower()).strip("_")
+        return bool(_STATUS_NAME.search(name)) and not _PLACE.search(name)
+
+    path = Path(options["source"])
+    if not path.is_file():
+        return []  # the loader has already said so
     try:
+        if sniff_format(path).format == "csv":  # a text file: its header says whether to read it
+            encoding = options.get("encoding", "utf-8-sig")
+            sep = options.get("sep", "auto")
+            sep = _sniff_separator(path, encoding) if sep == "auto" else sep
+            if not any(looks_like_status(col) for col in _header(path, encoding, sep, path.name)):
+                return []
         frame = _read(options["source"], {}, sep=options.get("sep", "auto"),
                       encoding=options.get("encoding", "utf-8-sig"), sheet=options.get("sheet"))
-    except RetentionDataError:
+    except (RetentionDataError, OSError, UnicodeError):
         return []  # the loader has already said what is wrong with the file
     found = []
     for col in frame.raw.columns:
-        name = re.sub(r"[^a-z]+", "_", str(col).lower()).strip("_")
-        if not _STATUS_NAME.search(name) or _PLACE.search(name):
+        if not looks_like_status(col):
             continue
         values = frame.raw[col]
         counts = values.astype("str").str.strip().value_counts() if values.dtype != object else \
