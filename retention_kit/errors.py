@@ -56,6 +56,12 @@ class ConvergenceError(RetentionDataError):
     """
 
 
+def counted(n: int, one: str, many: str) -> str:
+    """``n`` with the words that agree with it: ``counted(1, "row has", "rows have")``
+    is ``"1 row has"``, ``counted(2, ...)`` is ``"2 rows have"``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def describe_rows(
     mask: np.ndarray | pd.Series,
     values: pd.Series | np.ndarray | None,

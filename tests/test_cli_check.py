@@ -67,9 +67,9 @@ def test_four_problems_in_one_run_and_the_printed_config_loads_the_file(four, tm
                      r"customer_col='id': 2 rows have a blank customer id: line 4, line 8", out)
     assert re.search(r'2\. decimal = "," \(command line: --decimal ,\)\s+amount_col=\'total\': 6 amount', out)
     assert re.search(r'3\. duplicates = "exclude" \(command line: --duplicates exclude\)\s+duplicates=\'error\': '
-                     r"1 rows are identical in every column to an earlier row: line 7", out)
-    assert re.search(r'4\. refunds = "exclude" \(command line: --refunds exclude\)\s+amount_col=\'total\': 1 rows '
-                     r"have a negative amount \(refunds or cancellations\):\s+line 5", out)
+                     r"1 row is identical in every column to an earlier row: line 7", out)
+    assert re.search(r'4\. refunds = "exclude" \(command line: --refunds exclude\)\s+amount_col=\'total\': 1 row '
+                     r"has a negative amount \(refunds or cancellations\):\s+line 5", out)
     assert "4 problems, each with the setting that settles it:" in out and not re.search(r"^ *5\. ", out, re.MULTILINE)
     # the load with those settings, and the status values to pick --exclude-statuses from
     assert "orders.csv: read 8 rows, kept 4, excluded 4" in out

@@ -125,5 +125,5 @@ def test_loader_errors_carry_the_parameter_that_settles_them(tmp_path, case):
 def test_the_fields_do_not_change_the_message(tmp_path):
     with pytest.raises(RetentionDataError) as info:
         CASES["refund"][0](tmp_path)
-    assert str(info.value).startswith("amount_col='total': 1 rows have a negative amount")
+    assert str(info.value).startswith("amount_col='total': 1 row has a negative amount")
     assert str(info.value).endswith("(they are counted in the load report).")

@@ -179,7 +179,7 @@ def test_amounts_written_for_people(tmp_path, text, decimal, value):
 def test_decimal_comma_misread_is_an_error_with_a_hint(tmp_path):
     with pytest.raises(RetentionDataError, match="pass decimal=','"):
         load(write(tmp_path, 'order,client,when,total\n1,a,2024-01-05,"7,5"\n'))
-    with pytest.raises(RetentionDataError, match="not numbers"):
+    with pytest.raises(RetentionDataError, match="not (a )?numbers?"):
         load(write(tmp_path, "order,client,when,total\n1,a,2024-01-05,12.5\n"), decimal=",")
 
 
@@ -308,7 +308,7 @@ def test_subscriptions_load(tmp_path):
 
 
 def test_subscription_ending_before_start(tmp_path):
-    with pytest.raises(RetentionDataError, match="end before they start") as info:
+    with pytest.raises(RetentionDataError, match="ends? before (it|they) starts?") as info:
         rk.load_subscriptions(write(tmp_path, SPELLS + "c,2024-05-01,2024-04-01,29\n"))
     assert "line 5" in str(info.value)
 
@@ -348,7 +348,7 @@ def test_sessions_keep_time_of_day(tmp_path):
 
 @pytest.mark.parametrize("text", ["abc5", "ID12", "5%", "--5", "1,234 567.00", "$5 EUR"])
 def test_amounts_that_are_not_money_are_refused(tmp_path, text):
-    with pytest.raises(RetentionDataError, match="not numbers"):
+    with pytest.raises(RetentionDataError, match="not (a )?numbers?"):
         load(write(tmp_path, f'order,client,when,total\n1,a,2024-01-05,"{text}"\n'))
 
 

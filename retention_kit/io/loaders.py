@@ -9,7 +9,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import RetentionDataError, describe_rows
+from ..errors import RetentionDataError, counted, describe_rows
 from ..validation import DateLike, DateRange, Integer, Options, Text, Texts, validate_params
 from ..validation import Source as SourceArg
 from .frame import _finish, _Frame
@@ -212,7 +212,7 @@ def load_transactions(
                 frame.exclude(negative, "refund (negative amount)")
             else:  # "error" (refunds is validated on entry)
                 raise RetentionDataError(
-                    f"amount_col={amount_col!r}: {int(negative.sum()):,} rows have a negative "
+                    f"amount_col={amount_col!r}: {counted(int(negative.sum()), 'row has', 'rows have')} a negative "
                     f"amount (refunds or cancellations): "
                     f"{describe_rows(negative, amounts, frame.where)}. Pass refunds='exclude' to "
                     "leave them out of purchase counts (they are counted in the load report).",
@@ -336,7 +336,7 @@ def load_subscriptions(
     backwards = (ends < starts).to_numpy() & frame.keep
     if backwards.any():
         raise RetentionDataError(
-            f"end_col={end_col!r}: {int(backwards.sum()):,} spells end before they start: "
+            f"end_col={end_col!r}: {counted(int(backwards.sum()), 'spell ends before it starts', 'spells end before they start')}: "
             f"{describe_rows(backwards, None, frame.where)}. Check the two date columns "
             "(swapped columns, or day/month read as month/day).",
             parameter="end_col",
@@ -345,7 +345,7 @@ def load_subscriptions(
     same_day = (ends == starts).to_numpy() & frame.keep
     if same_day.any():
         frame.notes.append(
-            f"{int(same_day.sum()):,} spells start and end on the same day (same-day cancellations): "
+            f"{counted(int(same_day.sum()), 'spell starts and ends', 'spells start and end')} on the same day (same-day cancellations): "
             "they count as an acquisition but never as an active customer"
         )
     if mrr_col is not None:
@@ -353,7 +353,7 @@ def load_subscriptions(
         negative = (mrr < 0).to_numpy() & frame.keep
         if negative.any():
             raise RetentionDataError(
-                f"mrr_col={mrr_col!r}: {int(negative.sum()):,} spells have negative MRR: "
+                f"mrr_col={mrr_col!r}: {counted(int(negative.sum()), 'spell has', 'spells have')} negative MRR: "
                 f"{describe_rows(negative, mrr, frame.where)}. MRR is a price, never negative; "
                 "record credits or refunds outside the subscription table.",
                 parameter="mrr_col",
@@ -377,7 +377,7 @@ def _check_overlaps(frame: _Frame, ids: pd.Series, starts: pd.Series, ends: pd.S
         mask = np.zeros(len(frame.raw), dtype=bool)
         mask[spells.loc[overlap, "pos"].to_numpy()] = True
         raise RetentionDataError(
-            f"start_col: {int(overlap.sum()):,} spells overlap an earlier spell of the same "
+            f"start_col: {counted(int(overlap.sum()), 'spell overlaps', 'spells overlap')} an earlier spell of the same "
             f"customer: {describe_rows(mask, None, frame.where)}. End a spell on the day the "
             "next one starts (a plan change), or merge the two rows.",
             parameter="start_col",

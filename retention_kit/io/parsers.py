@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from ..errors import RetentionDataError, describe_rows
+from ..errors import RetentionDataError, counted, describe_rows
 from .frame import _Frame
 
 # Persian and Arabic-Indic digits; U+066B is the Arabic decimal separator and U+066C the
@@ -92,7 +92,7 @@ def _ids(
             frame.exclude(blank, f"blank {what}")
         else:  # "error" (blank_ids is validated on entry)
             raise RetentionDataError(
-                f"{param}={col!r}: {int(blank.sum()):,} rows have a blank {what}: "
+                f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} a blank {what}: "
                 f"{describe_rows(blank, None, frame.where)}. Fill them in, or pass "
                 f"blank_ids='exclude' to leave those rows out (they are counted in the load report).",
                 parameter="blank_ids",
@@ -227,7 +227,7 @@ def _dates(
         blank = parsed.isna().to_numpy() & mask
         if blank.any() and not allow_blank:
             raise RetentionDataError(
-                f"{param}={col!r}: {int(blank.sum()):,} rows have no date: "
+                f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} no date: "
                 f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
                 parameter=param,
                 column=col,
@@ -240,7 +240,7 @@ def _dates(
         if (blank & mask).any() and not allow_blank:
             bad = blank & mask
             raise RetentionDataError(
-                f"{param}={col!r}: {int(bad.sum()):,} rows have a blank date: "
+                f"{param}={col!r}: {counted(int(bad.sum()), 'row has', 'rows have')} a blank date: "
                 f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows.",
                 parameter=param,
                 column=col,
@@ -412,7 +412,7 @@ def _jalali_dates(frame, col, sub, rows_of, text, *, param, date_format) -> pd.S
     if bad.any():
         full = rows_of(bad)
         raise RetentionDataError(
-            f"{param}={col!r}: {int(full.sum()):,} values are not Jalali dates "
+            f"{param}={col!r}: {counted(int(full.sum()), 'value is not a Jalali date', 'values are not Jalali dates')} "
             f"{'matching date_format=' + repr(date_format) if date_format else 'written year first (1402-07-01, 1402/7/1)'}"
             f": {describe_rows(full, text, frame.where)}. The day must exist in the Jalali "
             "calendar (Esfand has 30 days only in leap years). Pass date_format= with the "
@@ -438,7 +438,7 @@ def _parse_distinct_dates(frame, col, sub, rows_of, text, *, param, date_format)
         if bad.any():
             full = rows_of(bad)
             raise RetentionDataError(
-                f"{param}={col!r}: {int(full.sum()):,} values do not match "
+                f"{param}={col!r}: {counted(int(full.sum()), 'value does not match', 'values do not match')} "
                 f"date_format={date_format!r}: {describe_rows(full, text, frame.where)}. {fix}",
                 parameter="date_format",
                 column=col,
@@ -479,7 +479,7 @@ def _parse_distinct_dates(frame, col, sub, rows_of, text, *, param, date_format)
     if unmatched.any():
         full = rows_of(unmatched)
         raise RetentionDataError(
-            f"{param}={col!r}: {int(full.sum()):,} values are not dates the kit "
+            f"{param}={col!r}: {counted(int(full.sum()), 'value is not a date', 'values are not dates')} the kit "
             f"recognises: {describe_rows(full, text, frame.where)}. {_date_hint(sub[unmatched])}{fix}",
             parameter="date_format",
             column=col,
@@ -491,7 +491,7 @@ def _parse_distinct_dates(frame, col, sub, rows_of, text, *, param, date_format)
         example = sub[two_digit].iloc[0]
         s = sep_char
         raise RetentionDataError(
-            f"{param}={col!r}: {int(full.sum()):,} dates have a two-digit year "
+            f"{param}={col!r}: {counted(int(full.sum()), 'date has', 'dates have')} a two-digit year "
             f"({describe_rows(full, text, frame.where)}): which field is the year, the "
             f"month and the day, and which century, cannot be read from {example!r}. "
             f"Pass date_format= with the order, for example '%d{s}%m{s}%y' (day first), "
@@ -598,7 +598,7 @@ def _check_window(frame, col, result, text, mask, *, param, date_range, open_end
                      "means no end).")
         settle = "open_end_after"
     raise RetentionDataError(
-        f"{param}={col!r}: {int(bad.sum()):,} dates fall outside {window}"
+        f"{param}={col!r}: {counted(int(bad.sum()), 'date falls', 'dates fall')} outside {window}"
         f"{' (date_range)' if given else ' (1900 to a year from today)'}: {shown}. Likely causes: "
         f"{'; '.join(causes)}.{open_hint} If they are real, pass date_range=(first, last) to "
         "widen the window.",
@@ -802,7 +802,9 @@ def _check_separators(
     as_decimal = core.replace(",", ".")
     other = "," if c == "." else "."
     raise RetentionDataError(
-        f"{param}={col!r}: {int(full.sum()):,} amounts such as {example!r} have one {c!r} "
+        f"{param}={col!r}: "
+        f"{'the amount ' + repr(example) + ' has' if int(full.sum()) == 1 else str(int(full.sum())) + ' amounts such as ' + repr(example) + ' have'}"
+        f" one {c!r} "
         f"followed by three digits ({describe_rows(full, values, frame.where)}), and no other "
         f"value shows whether {c!r} separates thousands or decimals: {example!r} could be "
         f"{int(whole):,} or {float(as_decimal):g}. Currencies without cents (Toman, Rial, Rupiah, "
@@ -951,7 +953,7 @@ def _numbers(
         elif decimal == "." and sample.str.contains(r"\d\.\d{3}\.\d{3}").any():
             hint, settles = " They group thousands with '.': pass thousands='.'.", "thousands"
         raise RetentionDataError(
-            f"{param}={col!r}: {int(bad_text.sum()):,} {what} values are not numbers: "
+            f"{param}={col!r}: {counted(int(bad_text.sum()), what + ' value is not a number', what + ' values are not numbers')}: "
             f"{describe_rows(bad_text, values, frame.where)}. Numbers may carry a currency sign "
             f"and thousands separators ('$1,234.50'); with decimal={decimal!r} the decimal "
             f"separator is {decimal!r}.{hint}",
@@ -964,7 +966,7 @@ def _numbers(
     blank = numbers.isna().to_numpy() & frame.keep
     if blank.any() and not allow_blank:
         raise RetentionDataError(
-            f"{param}={col!r}: {int(blank.sum()):,} rows have a blank {what}: "
+            f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} a blank {what}: "
             f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
             parameter=param,
             column=col,
@@ -972,7 +974,7 @@ def _numbers(
     infinite = np.isinf(numbers.to_numpy()) & frame.keep
     if infinite.any():
         raise RetentionDataError(
-            f"{param}={col!r}: {int(infinite.sum()):,} {what} values are infinite: "
+            f"{param}={col!r}: {counted(int(infinite.sum()), what + ' value is infinite', what + ' values are infinite')}: "
             f"{describe_rows(infinite, values, frame.where)}.",
             parameter=param,
             column=col,
@@ -1070,7 +1072,7 @@ def _duplicates(frame: _Frame, duplicates: str, parsed: dict[str, pd.Series]) ->
         )
     else:  # "error" (duplicates is validated on entry)
         raise RetentionDataError(
-            f"duplicates='error': {n:,} rows are identical in every column to an earlier row: "
+            f"duplicates='error': {counted(n, 'row is', 'rows are')} identical in every column to an earlier row: "
             f"{describe_rows(dup, None, frame.where)}. If they are export glitches pass "
             "duplicates='exclude'; if they are real repeated records (a file without an order "
             "id can hold two identical orders) pass duplicates='keep'.",

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import RetentionDataError
+from ..errors import RetentionDataError, counted
 from .formats import arrow_input, open_text, read_parquet, read_workbook, sniff_format
 from .frame import _check_columns, _Frame
 
@@ -327,7 +327,8 @@ def _raise_field_count(path: Path, encoding: str, sep: str, expected: int, name:
     more = f" (and {len(wrong) - 5:,} more)" if len(wrong) > 5 else ""
     extra = any(n > expected for _, n in wrong)
     raise RetentionDataError(
-        f"sep={sep!r}: {len(wrong):,} rows of {name!r} do not have as many fields as the header "
+        f"sep={sep!r}: {counted(len(wrong), 'row', 'rows')} of {name!r} "
+        f"{'does' if len(wrong) == 1 else 'do'} not have as many fields as the header "
         f"({expected}): {shown}{more}. "
         + ("A row with more fields often ends with a stray separator or holds an unquoted "
            "value containing the separator; " if extra else "")
