@@ -210,4 +210,4 @@ def test_spell_ending_before_it_starts_is_refused_even_without_the_loader():
 def test_same_day_cancellations_are_reported_by_the_loader():
     table = spells([("a", "2024-03-10", "2024-03-10"), ("b", "2024-01-01", None)])
     loaded = rk.load_subscriptions(table, mrr_col=None)
-    assert any("1 spells start and end on the same day" in n for n in rk.load_report(loaded).notes)
+    assert any("1 spell starts and ends on the same day" in n for n in rk.load_report(loaded).notes)
