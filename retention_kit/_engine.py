@@ -30,6 +30,8 @@ import pandas as pd
 __all__ = [
     "day_numbers",
     "customer_codes",
+    "subset_codes",
+    "remember_codes",
     "id_rank",
     "activity_counts",
     "activity_runs",
@@ -168,13 +170,7 @@ def customer_codes(
             codes, uniques = pd.factorize(ids, sort=False)
             codes = codes.astype(np.int64, copy=False)
         if rows is not None:
-            codes = codes[rows]
-            present = np.zeros(len(uniques), dtype=bool)
-            present[codes] = True
-            if not present.all():  # ids only outside the rows: renumber the others densely
-                renumber = np.cumsum(present) - 1
-                codes = renumber[codes]
-                uniques = uniques[present]
+            codes, uniques = subset_codes(codes, uniques, rows)
         return codes, np.asarray(uniques, dtype=object)
     values = np.asarray(ids) if rows is None else np.asarray(ids)[rows]
     if values.dtype.kind == "i" and len(values) and len(values) >= _LOOKUP_MIN_ROWS:
@@ -183,6 +179,17 @@ def customer_codes(
             return dense
     codes, uniques = pd.factorize(values, sort=False)
     return codes.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+def subset_codes(codes: np.ndarray, uniques, rows: np.ndarray) -> tuple[np.ndarray, object]:
+    """The codes of ``rows`` (positions or a mask) renumbered densely, and the ids that
+    still occur: ids only outside the rows are dropped."""
+    codes = codes[rows]
+    present = np.zeros(len(uniques), dtype=bool)
+    present[codes] = True
+    if present.all():
+        return codes, uniques
+    return (np.cumsum(present) - 1)[codes], uniques[present]
 
 
 def _dense_int_codes(values: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:

@@ -115,10 +115,9 @@ class _Frame:
         self.keep = np.ones(len(raw), dtype=bool)
         self.excluded: dict[str, int] = {}
         self.notes: list[str] = []
-        # codes of parsed id columns (one per id as loaded), reused by the duplicate check
-        self.codes: dict[str, np.ndarray] = {}
-        # the id column's codes and ids, handed to the engine with the loaded table
-        self.id_codes: tuple[np.ndarray, np.ndarray] | None = None
+        # the parsed id column: its name, a code per row (one per id as loaded, -1 for a
+        # blank) and the id of each code; the duplicate check and the engine reuse them
+        self.id_codes: tuple[str, np.ndarray, np.ndarray] | None = None
 
     def exclude(self, mask: np.ndarray, reason: str) -> None:
         mask = np.asarray(mask, dtype=bool) & self.keep
@@ -166,12 +165,10 @@ def _finish(frame: _Frame, columns: dict[str, pd.Series], keep_columns: Sequence
     out.attrs["load_report"] = frame.report()
     id_col = next((c for c in ("customer_id", "visitor_id") if c in out.columns), None)
     if frame.id_codes is not None and id_col is not None:
-        from .._engine import remember_codes
+        from .._engine import remember_codes, subset_codes
 
-        codes = frame.id_codes[0][frame.keep]
-        present = np.zeros(len(frame.id_codes[1]), dtype=bool)
-        present[codes] = True
-        remember_codes(out[id_col], (np.cumsum(present) - 1)[codes], frame.id_codes[1][present])
+        _, codes, ids = frame.id_codes
+        remember_codes(out[id_col], *subset_codes(codes, ids, frame.keep))
     return out
 
 

@@ -57,6 +57,17 @@ def _blank(values: pd.Series) -> np.ndarray:
     return missing
 
 
+def _refuse_blank(frame: _Frame, col: str, blank: np.ndarray, *, param: str, missing: str) -> None:
+    """Raise when any row of ``blank`` (kept rows with no value) exists."""
+    if blank.any():
+        raise RetentionDataError(
+            f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} {missing}: "
+            f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
+            parameter=param,
+            column=col,
+        )
+
+
 def _distinct(text: pd.Series) -> tuple[np.ndarray, pd.Series]:
     """Codes into the distinct values (-1 for missing) and the distinct values."""
     codes, uniques = pd.factorize(text)
@@ -155,8 +166,7 @@ def _ids(
                 "ids (emails); keep it for case-sensitive ids such as Stripe's cus_..."
             )
     merged, merged_ids = pd.factorize(clean)  # one code per id as loaded (' a' and 'a' are one)
-    frame.codes[col] = np.append(merged, -1)[codes]
-    frame.id_codes = (frame.codes[col], np.asarray(merged_ids, dtype=object))
+    frame.id_codes = (col, np.append(merged, -1)[codes], np.asarray(merged_ids, dtype=object))
     if values.dtype != object and not (clean != uniques).fillna(True).to_numpy(bool).any():
         return values  # nothing to change: the column as read
     return _take(clean, codes, values.index)
@@ -224,27 +234,15 @@ def _dates(
         if getattr(parsed.dt, "tz", None) is not None:
             parsed = parsed.dt.tz_localize(None)
             _note_offsets(frame, col)
-        blank = parsed.isna().to_numpy() & mask
-        if blank.any() and not allow_blank:
-            raise RetentionDataError(
-                f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} no date: "
-                f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
-                parameter=param,
-                column=col,
-            )
+        if not allow_blank:
+            _refuse_blank(frame, col, parsed.isna().to_numpy() & mask, param=param, missing="no date")
         result = parsed.astype("datetime64[us]")
         text = values.astype("str")
     else:
         text = _as_text(values).str.strip()
         blank = (text.isna() | (text == "")).fillna(True).to_numpy(dtype=bool)
-        if (blank & mask).any() and not allow_blank:
-            bad = blank & mask
-            raise RetentionDataError(
-                f"{param}={col!r}: {counted(int(bad.sum()), 'row has', 'rows have')} a blank date: "
-                f"{describe_rows(bad, None, frame.where)}. Fill them in or drop those rows.",
-                parameter=param,
-                column=col,
-            )
+        if not allow_blank:
+            _refuse_blank(frame, col, blank & mask, param=param, missing="a blank date")
         result = _parse_text_dates(frame, col, text, mask & ~blank, param=param, date_format=date_format,
                                    calendar=calendar)
     return _check_window(
@@ -963,14 +961,8 @@ def _numbers(
         )
     if separators is not None:
         _check_separators(frame, col, *separators, param=param)
-    blank = numbers.isna().to_numpy() & frame.keep
-    if blank.any() and not allow_blank:
-        raise RetentionDataError(
-            f"{param}={col!r}: {counted(int(blank.sum()), 'row has', 'rows have')} a blank {what}: "
-            f"{describe_rows(blank, None, frame.where)}. Fill them in or drop those rows.",
-            parameter=param,
-            column=col,
-        )
+    if not allow_blank:
+        _refuse_blank(frame, col, numbers.isna().to_numpy() & frame.keep, param=param, missing=f"a blank {what}")
     infinite = np.isinf(numbers.to_numpy()) & frame.keep
     if infinite.any():
         raise RetentionDataError(
@@ -1015,8 +1007,8 @@ def _combine(group: np.ndarray, codes: np.ndarray) -> np.ndarray:
 def _row_key(frame: _Frame, col: str, values: pd.Series, pos: np.ndarray) -> np.ndarray:
     """An integer per kept row, equal for equal parsed values (ids by their codes,
     dates by their instant, amounts by their value: -0.0 is 0.0, every NaN one NaN)."""
-    if col in frame.codes:
-        return frame.codes[col][pos]
+    if frame.id_codes is not None and frame.id_codes[0] == col:
+        return frame.id_codes[1][pos]
     data = values.to_numpy()[pos] if not isinstance(values.dtype, pd.api.extensions.ExtensionDtype) else None
     if data is not None and data.dtype.kind == "M":
         return data.view(np.int64)
