@@ -55,6 +55,13 @@ class Activity:
         return int(day(self.observation_end)) + 1
 
 
+def rule_text(kind: str, active_days: int | None = None) -> str:
+    """The activity rule of a kind of table, as the result tables state it."""
+    if kind == "transactions":
+        return f"a customer counts while their last purchase is at most {int(active_days)} days old"
+    return "a customer counts while one of their subscription spells is live"
+
+
 def day(value: pd.Timestamp) -> int:
     return int(np.datetime64(pd.Timestamp(value).normalize().to_datetime64(), "D").astype(np.int64))
 
@@ -85,7 +92,7 @@ def transactions_activity(
     a = int(active_days)
     return Activity(
         kind="transactions",
-        rule=f"a customer counts while their last purchase is at most {a} days old",
+        rule=rule_text("transactions", a),
         ids=ids,
         codes=codes,
         active_from=days + 1,
@@ -122,7 +129,7 @@ def subscriptions_activity(
     np.minimum.at(first_day, codes, s_days)
     return Activity(
         kind="subscriptions",
-        rule="a customer counts while one of their subscription spells is live",
+        rule=rule_text("subscriptions"),
         ids=ids,
         codes=codes,
         active_from=s_days + 1,

@@ -17,7 +17,7 @@ import pandas as pd
 from . import _engine
 from .activity import Activity, activity, day
 from .errors import RetentionDataError
-from .validation import ACTIVE_DAYS, OBSERVATION_END, DateLike, Freq, Options, Table, Weekday, validate_params
+from .validation import ACTIVE_DAYS, OBSERVATION_END, DateLike, Freq, Log, Options, Weekday, validate_params
 from .periods import complete_periods
 
 __all__ = ["CHURN_METHODS", "churn_rate", "churn_table"]
@@ -165,7 +165,7 @@ def _rate(stats: _PeriodStats, method: str) -> tuple[float, str]:
 
 
 @validate_params(
-    table=Table(),
+    table=Log(),
     start=DateLike(),
     end=DateLike(),
     method=Options(*CHURN_METHODS),
@@ -308,7 +308,7 @@ def _period_days(start: object, end: object, act: Activity) -> tuple[int, int]:
 
 
 @validate_params(
-    table=Table(),
+    table=Log(),
     freq=Freq(),
     active_days=[ACTIVE_DAYS, None],
     observation_end=OBSERVATION_END,

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import _engine
+from . import _engine, _neutral
 from .errors import RetentionDataError
 from .validation import (
     PENALIZER,
@@ -30,6 +30,7 @@ from .validation import (
     Fitted,
     Flag,
     Integer,
+    Log,
     Number,
     Options,
     Table,
@@ -91,7 +92,7 @@ def _unit_length(freq: str) -> float:
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     freq=SUMMARY_FREQ,
     observation_end=[DateLike(), None],  # None gets the body's explanation of why it is required
     monetary=Flag(),
@@ -154,30 +155,35 @@ def rfm_summary(
     >>> s.loc["0001"].round(3).tolist()
     [2.0, 30.429, 38.857, 22.345]
     """
-    transactions = _check_transactions(transactions)
     multiplier = float(freq_multiplier)
     if observation_end is None:
         raise RetentionDataError(
             "observation_end: pass the last day of the observation explicitly; T, the age of "
             "each customer, is measured up to it."
         )
-    dates = transactions["date"]
-    end = _read_end(observation_end, first=dates.min(), last=dates.max())
-    days = _engine.day_numbers(dates)
-    end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
-    keep = days <= end_day
-    if monetary:
-        if "amount" not in transactions.columns:
-            raise RetentionDataError(
-                "monetary=True needs an 'amount' column: load the export with amount_col=..., "
-                "or pass monetary=False."
-            )
-        amounts = transactions["amount"].to_numpy(dtype=float)[keep]
+    foreign = _neutral.wants_neutral(transactions)
+    if not foreign:
+        transactions = _check_transactions(transactions)
+    if monetary and "amount" not in _neutral.column_names(transactions):
+        raise RetentionDataError(
+            "monetary=True needs an 'amount' column: load the export with amount_col=..., "
+            "or pass monetary=False."
+        )
+    if foreign:
+        info = _neutral.inspect(transactions, kind="transactions", need=("amount",) if monetary else ())
+        end = _read_end(observation_end, first=info.first, last=info.last)
+        end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
+        ids, parts = _neutral.repeat_summary(info, end_day=end_day, freq=freq, monetary=monetary)
     else:
-        amounts = None
-    codes, ids = _engine.customer_codes(transactions["customer_id"], keep)
-    period = _periods(days[keep], freq)
-    parts = _engine.repeat_summary(codes, period, amounts, len(ids))
+        dates = transactions["date"]
+        end = _read_end(observation_end, first=dates.min(), last=dates.max())
+        days = _engine.day_numbers(dates)
+        end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
+        keep = days <= end_day
+        amounts = transactions["amount"].to_numpy(dtype=float)[keep] if monetary else None
+        codes, ids = _engine.customer_codes(transactions["customer_id"], keep)
+        period = _periods(days[keep], freq)
+        parts = _engine.repeat_summary(codes, period, amounts, len(ids))
     end_period = int(_periods(np.array([end_day]), freq)[0])
     scale = _unit_length(freq) * multiplier
     out = pd.DataFrame(
@@ -204,7 +210,7 @@ def rfm_summary(
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     calibration_end=DateLike(),
     observation_end=DateLike(),
     freq=SUMMARY_FREQ,
@@ -242,10 +248,15 @@ def calibration_holdout(
     >>> ch.loc["0001", ["frequency_cal", "frequency_holdout"]].tolist()
     [2.0, 1.0]
     """
-    transactions = _check_transactions(transactions)
-    dates = transactions["date"]
-    cal_end = _read_end(calibration_end, first=dates.min(), last=dates.max(), param="calibration_end")
-    obs_end = _read_end(observation_end, first=dates.min(), last=dates.max())
+    foreign = _neutral.wants_neutral(transactions)
+    if foreign:
+        info = _neutral.inspect(transactions, kind="transactions", need=("amount",) if monetary else ())
+        first, last = info.first, info.last
+    else:
+        transactions = _check_transactions(transactions)
+        first, last = transactions["date"].min(), transactions["date"].max()
+    cal_end = _read_end(calibration_end, first=first, last=last, param="calibration_end")
+    obs_end = _read_end(observation_end, first=first, last=last)
     if obs_end <= cal_end:
         raise RetentionDataError(
             f"observation_end={obs_end.date()} must be after calibration_end={cal_end.date()}."
@@ -254,23 +265,28 @@ def calibration_holdout(
         transactions, freq=freq, observation_end=cal_end, monetary=monetary, freq_multiplier=freq_multiplier
     )
     calibration.columns = [f"{c}_cal" for c in calibration.columns]
-    days = _engine.day_numbers(dates)
     cal_day = int(np.datetime64(cal_end.to_datetime64(), "D").astype(np.int64))
     obs_day = int(np.datetime64(obs_end.to_datetime64(), "D").astype(np.int64))
-    inside = (days > cal_day) & (days <= obs_day)
-    holdout = pd.DataFrame({
-        "customer_id": transactions["customer_id"].to_numpy()[inside],
-        "period": _periods(days[inside], freq),
-    })
-    if monetary:
-        holdout["amount"] = transactions["amount"].to_numpy(dtype=float)[inside]
-    per_period = holdout.groupby(["customer_id", "period"], sort=False).sum().reset_index() if monetary else (
-        holdout.drop_duplicates())
-    counts = per_period.groupby("customer_id").size()
+    if foreign:
+        held = _neutral.holdout_periods(info, after_day=cal_day, end_day=obs_day, freq=freq, monetary=monetary)
+        counts = held["count"]
+        means = held["mean"] if monetary else None
+    else:
+        days = _engine.day_numbers(transactions["date"])
+        inside = (days > cal_day) & (days <= obs_day)
+        holdout = pd.DataFrame({
+            "customer_id": transactions["customer_id"].to_numpy()[inside],
+            "period": _periods(days[inside], freq),
+        })
+        if monetary:
+            holdout["amount"] = transactions["amount"].to_numpy(dtype=float)[inside]
+        per_period = holdout.groupby(["customer_id", "period"], sort=False).sum().reset_index() if monetary else (
+            holdout.drop_duplicates())
+        counts = per_period.groupby("customer_id").size()
+        means = per_period.groupby("customer_id")["amount"].mean() if monetary else None
     out = calibration.copy()
     out["frequency_holdout"] = counts.reindex(out.index, fill_value=0).astype(float)
     if monetary:
-        means = per_period.groupby("customer_id")["amount"].mean()
         out["monetary_value_holdout"] = means.reindex(out.index, fill_value=0.0)
     scale = _unit_length(freq) * float(freq_multiplier)
     end_periods = _periods(np.array([cal_day, obs_day]), freq)
@@ -776,7 +792,7 @@ def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, ma
 
 @validate_params(
     model=Fitted(),
-    transactions=Table(),
+    transactions=Log(),
     start=DateLike(),
     end=DateLike(),
     unit_days=[UNIT_DAYS, None],
@@ -849,7 +865,7 @@ def cumulative_repeat_transactions(
 
 @validate_params(
     model=Fitted(),
-    transactions=Table(),
+    transactions=Log(),
     customer_id=Anything(what="a customer id"),
     end=DateLike(),
     freq=SUMMARY_FREQ,
@@ -936,7 +952,7 @@ _SEGMENTS = [  # (name, recency scores, frequency-monetary scores), first match 
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(),
     observation_end=DateLike(),
     bins=Integer(low=2),
 )

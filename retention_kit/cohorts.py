@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from . import _engine
+from . import _engine, _neutral
 from .errors import RetentionDataError
 from .validation import (
     OBSERVATION_END,
@@ -15,8 +15,8 @@ from .validation import (
     Flag,
     Freq,
     Integer,
+    Log,
     Options,
-    Table,
     Weekday,
     validate_params,
 )
@@ -50,7 +50,7 @@ def _placed(
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     freq=Freq(),
     kind=Options("on", "on_or_after", text="'on' or 'on_or_after' (or pass brackets=)"),
     values=Options("customers", "revenue"),
@@ -145,9 +145,11 @@ def cohort_table(
     2024-02     1  100.0  100.0   NaN
     2024-03     1  100.0    NaN   NaN
     """
-    transactions = canonical(transactions, kind="transactions")
+    foreign = _neutral.wants_neutral(transactions)
+    if not foreign:
+        transactions = canonical(transactions, kind="transactions")
     if values == "revenue":
-        if "amount" not in transactions.columns:
+        if "amount" not in _neutral.column_names(transactions):
             raise RetentionDataError(
                 "values='revenue' needs an 'amount' column: load the export with amount_col=..."
             )
@@ -157,10 +159,17 @@ def cohort_table(
                 "periods that differs by cohort; use kind='on' or brackets= for revenue."
             )
     spans = _brackets(brackets)
-    periods, codes, k, rows, ids, _ = _placed(transactions, "customer_id", freq, observation_end, week_start)
-    n = len(periods)
-    amounts = transactions["amount"].to_numpy(dtype=float)[rows] if values == "revenue" else None
-    cells = _engine.cohort_counts(codes, k, amounts, len(ids), n, brackets=spans)
+    if foreign:
+        info = _neutral.inspect(transactions, kind="transactions", need=("amount",) if values == "revenue" else ())
+        end = _read_end(observation_end, first=info.first, last=info.last)
+        periods, bounds = complete_periods(info.first, end, freq, week_start=week_start)
+        n = len(periods)
+        cells = _neutral.cohort_cells(info, boundaries=bounds, revenue=values == "revenue", brackets=spans)
+    else:
+        periods, codes, k, rows, ids, _ = _placed(transactions, "customer_id", freq, observation_end, week_start)
+        n = len(periods)
+        amounts = transactions["amount"].to_numpy(dtype=float)[rows] if values == "revenue" else None
+        cells = _engine.cohort_counts(codes, k, amounts, len(ids), n, brackets=spans)
     size = cells["size"].astype(float)
     cohorts = np.arange(n)
     if spans:
@@ -211,6 +220,11 @@ def _revenue_brackets(cells: dict[str, np.ndarray], spans: list[tuple[int, int]]
 
 
 def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple[pd.DataFrame, pd.Timestamp]:
+    if _neutral.wants_neutral(transactions):
+        info = _neutral.inspect(transactions, kind="transactions")
+        end = _read_end(observation_end, first=info.first, last=info.last)
+        end_day = int(np.datetime64(end.to_datetime64(), "D").astype(np.int64))
+        return _neutral.first_two_days(info, end_day=end_day), end
     transactions = canonical(transactions, kind="transactions")
     dates = transactions["date"]
     if getattr(dates.dt, "tz", None) is not None:
@@ -229,7 +243,7 @@ def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     within_days=[Integer(low=1, unit="days"), None],
     freq=[Freq(), None],
     observation_end=OBSERVATION_END,
@@ -325,7 +339,7 @@ def repeat_purchase_rate(
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     observation_end=OBSERVATION_END,
 )
 def time_to_second_purchase(
@@ -352,7 +366,7 @@ def time_to_second_purchase(
 
 
 @validate_params(
-    sessions=Table(),
+    sessions=Log(neutral=True),
     freq=Freq(),
     observation_end=OBSERVATION_END,
     week_start=Weekday(),
@@ -399,9 +413,15 @@ def returning_visitor_rate(
     0  2024-01         2    2          0
     1  2024-02         3    1          2
     """
-    sessions = canonical(sessions, kind="sessions")
-    periods, codes, k, _, ids, _ = _placed(sessions, "visitor_id", freq, observation_end, week_start)
-    counts = _engine.first_seen_counts(codes, k, len(ids), len(periods))
+    if _neutral.wants_neutral(sessions):
+        info = _neutral.inspect(sessions, kind="sessions")
+        end = _read_end(observation_end, first=info.first, last=info.last)
+        periods, bounds = complete_periods(info.first, end, freq, week_start=week_start)
+        counts = _neutral.first_seen_counts(info, id_col="visitor_id", boundaries=bounds)
+    else:
+        sessions = canonical(sessions, kind="sessions")
+        periods, codes, k, _, ids, _ = _placed(sessions, "visitor_id", freq, observation_end, week_start)
+        counts = _engine.first_seen_counts(codes, k, len(ids), len(periods))
     out = pd.DataFrame({"period": periods, "visitors": counts["seen"], "new": counts["new"]})
     out["returning"] = out["visitors"] - out["new"]
     with np.errstate(divide="ignore", invalid="ignore"):

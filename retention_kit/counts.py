@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import _engine
-from .validation import ACTIVE_DAYS, OBSERVATION_END, Freq, Table, Weekday, validate_params
-from .activity import Activity, subscriptions_activity, transactions_activity
+from . import _engine, _neutral
+from .validation import ACTIVE_DAYS, OBSERVATION_END, Freq, Log, Weekday, validate_params
+from .activity import Activity, day, rule_text, subscriptions_activity, transactions_activity
+from .inputs import observation_end as _read_end
 from .periods import complete_periods
 
 __all__ = ["customer_counts", "subscription_counts"]
@@ -35,7 +36,7 @@ def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end
 
 
 @validate_params(
-    transactions=Table(),
+    transactions=Log(neutral=True),
     freq=Freq(),
     active_days=ACTIVE_DAYS,
     observation_end=OBSERVATION_END,
@@ -139,12 +140,14 @@ def customer_counts(
     >>> t.attrs["activity_rule"]
     'a customer counts while their last purchase is at most 31 days old'
     """
+    if _neutral.wants_neutral(transactions):
+        return _counts_neutral(transactions, "transactions", freq, week_start, observation_end, active_days)
     act = transactions_activity(transactions, active_days=active_days, observation_end=observation_end)
     return _counts(act, freq, week_start)
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(neutral=True),
     freq=Freq(),
     observation_end=OBSERVATION_END,
     week_start=Weekday(),
@@ -197,6 +200,8 @@ def subscription_counts(
     1  2024-02      2         1    2         1           1            0     1
     2  2024-03      2         0    2         1           0            1     1
     """
+    if _neutral.wants_neutral(subscriptions):
+        return _counts_neutral(subscriptions, "subscriptions", freq, week_start, observation_end)
     act = subscriptions_activity(subscriptions, observation_end=observation_end)
     return _counts(act, freq, week_start)
 
@@ -205,3 +210,13 @@ def _counts(act: Activity, freq: str, week_start: str) -> pd.DataFrame:
     periods, boundaries = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
     flows = _engine.activity_counts(act.codes, act.active_from, act.active_to, act.first_day, boundaries)
     return _table(periods, flows, act.rule, act.observation_end)
+
+
+def _counts_neutral(table: object, kind: str, freq: str, week_start: str, observation_end: object,
+                    active_days: int | None = None) -> pd.DataFrame:
+    """``_counts`` on a table of another engine: the flows come from one lazy query."""
+    info = _neutral.inspect(table, kind=kind)
+    end = _read_end(observation_end, first=info.first, last=info.last)
+    periods, boundaries = complete_periods(info.first, end, freq, week_start=week_start)
+    flows = _neutral.activity_flows(info, kind=kind, boundaries=boundaries, end_day=day(end), active_days=active_days)
+    return _table(periods, flows, rule_text(kind, active_days), end)

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .activity import Activity, day, subscriptions_activity
 from .errors import RetentionDataError
-from .validation import OBSERVATION_END, DateLike, Freq, Integer, Table, validate_params
+from .validation import OBSERVATION_END, DateLike, Freq, Integer, Log, validate_params
 from .periods import complete_periods
 
 __all__ = ["mrr_movements", "revenue_retention", "revenue_retention_table"]
@@ -43,7 +43,7 @@ def _mrr_at(act: Activity, mrr: np.ndarray, snapshots: np.ndarray) -> np.ndarray
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(),
     freq=Freq(),
     observation_end=OBSERVATION_END,
 )
@@ -139,7 +139,7 @@ def mrr_movements(
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(),
     start=DateLike(),
     end=DateLike(),
     observation_end=OBSERVATION_END,
@@ -225,7 +225,7 @@ def revenue_retention(
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(),
     months=Integer(low=1, unit="months"),
     every=Integer(low=1, unit="months"),
     observation_end=OBSERVATION_END,

@@ -12,7 +12,7 @@ from . import _engine
 from .activity import subscriptions_activity
 from .errors import ConvergenceError, RetentionDataError
 from .models.sbg import SBGFit
-from .validation import DateLike, Number, Table, Text, Values, validate_params
+from .validation import DateLike, Log, Number, Text, Values, validate_params
 
 __all__ = ["SBGFit", "fit_sbg", "tenure_table", "kaplan_meier", "kaplan_meier_estimate"]
 
@@ -107,7 +107,7 @@ def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(),
     observation_end=[DateLike(), None],
     by=[Text(what="a column name"), None],
 )
@@ -288,7 +288,7 @@ def _median(curve: pd.DataFrame) -> float:
 
 
 @validate_params(
-    subscriptions=Table(),
+    subscriptions=Log(),
     observation_end=[DateLike(), None],
     by=[Text(what="a column name"), None],
     unit_days=Number(low=0, closed="neither", what="a number of days"),

@@ -63,6 +63,7 @@ __all__ = [
     "Freq",
     "Weekday",
     "Table",
+    "Log",
     "Source",
     "Values",
     "Fitted",
@@ -491,6 +492,36 @@ class Table(Constraint):
         return [1, 2, 3]
 
 
+class Log(Table):
+    """An input log (transactions, subscriptions, sessions, survey answers): a pandas
+    DataFrame, or a table of another engine (a Polars DataFrame or LazyFrame, a DuckDB
+    relation, a PySpark DataFrame).
+
+    With ``neutral=True`` the function computes on such a table where it lives (through
+    :mod:`retention_kit._neutral`); otherwise the call collects it to pandas first.
+    """
+
+    def __init__(self, *, neutral: bool = False, what: str | None = None) -> None:
+        super().__init__(what=what or "a pandas, Polars, DuckDB or PySpark table")
+        self.neutral = neutral
+
+    def accepts(self, value: object) -> bool:
+        if isinstance(value, pd.DataFrame):
+            return True
+        from ._neutral import is_foreign
+
+        return is_foreign(value)
+
+    def prepare(self, value: object) -> object:
+        """The value the function receives: a foreign table collected to pandas unless the
+        function computes on it itself."""
+        if self.neutral or isinstance(value, pd.DataFrame):
+            return value
+        from ._neutral import collect_table
+
+        return collect_table(value)
+
+
 class Source(Constraint):
     """A loader's input: a file path (``str`` or ``os.PathLike``) or a pandas DataFrame."""
 
@@ -744,9 +775,20 @@ def validate_params(**declared: Spec) -> Callable[[F], F]:
                 bound = signature.bind(*args, **kwargs)
             except TypeError as exc:
                 raise TypeError(f"{func.__name__}(): {exc}") from None
+            changed = False
             for name, value in bound.arguments.items():
                 if name in specs:
                     check_param(name, value, specs[name])
+                    for constraint in specs[name]:
+                        prepare = getattr(constraint, "prepare", None)
+                        if prepare is not None and constraint.accepts(value):
+                            new = prepare(value)
+                            if new is not value:
+                                bound.arguments[name] = new
+                                changed = True
+                            break
+            if changed:
+                return func(*bound.args, **bound.kwargs)
             return func(*args, **kwargs)
 
         wrapper.__rk_params__ = specs  # type: ignore[attr-defined]

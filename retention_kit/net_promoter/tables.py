@@ -19,8 +19,8 @@ from ..validation import (
     DateLike,
     Freq,
     Integer,
+    Log,
     Options,
-    Table,
     Text,
     Texts,
     validate_params,
@@ -32,7 +32,7 @@ from .statistics import NPS_METHODS, _interval, _z
 __all__ = ["nps_table", "churn_by_nps_group"]
 
 @validate_params(
-    df=Table(what="a pandas DataFrame with one row per response"),
+    df=Log(what="a table with one row per response (pandas, Polars, DuckDB or PySpark)"),
     score_col=Text(what="a column name"),
     by=[Text(what="a column name"), Texts(what="group columns"), None],
     freq=[Freq(), None],
@@ -228,8 +228,8 @@ def nps_table(
 
 
 @validate_params(
-    survey=Table(),
-    subscriptions=Table(),
+    survey=Log(),
+    subscriptions=Log(),
     months=Integer(low=1, unit="months"),
     observation_end=DateLike(),
     confidence=CONFIDENCE,
