@@ -57,6 +57,8 @@ __all__ = [
 _ROUTE_PANDAS = False
 
 _EPOCH_ORDINAL = 719162  # days from 0001-01-01 to 1970-01-01
+#: Period boundaries ``activity_flows`` takes in one query (one column per boundary).
+MAX_ACTIVITY_BOUNDARIES = 401
 
 
 def _nw():
@@ -119,7 +121,9 @@ def _collect(lf: Any) -> pd.DataFrame:
         # PySpark 4 warns that it does not fully support pandas 3 whenever it meets pandas;
         # the result goes through Arrow, which it supports.
         warnings.filterwarnings("ignore", message=".*PySpark does not yet fully support.*")
-        table = lf.collect(backend="pyarrow").to_native()
+        # Polars runs the query on its streaming engine: in batches, larger than memory
+        options = {"engine": "streaming"} if lf.implementation.is_polars() else {}
+        table = lf.collect(backend="pyarrow", **options).to_native()
     return table.to_pandas()
 
 
@@ -391,6 +395,14 @@ def activity_flows(info: Foreign, *, kind: str, boundaries: np.ndarray, end_day:
     nw = _nw()
     n_bounds = len(boundaries)
     n = n_bounds - 1
+    if n_bounds > MAX_ACTIVITY_BOUNDARIES:
+        raise RetentionDataError(
+            f"freq: {n:,} periods in one call; on {info.engine} the activity flows take one column per "
+            f"period boundary, so at most {MAX_ACTIVITY_BOUNDARIES - 1:,} periods are computed at once. "
+            "Use a longer freq ('W' or 'M'), an observation_end closer to the data's start, or a "
+            "filtered table (one call per year).",
+            parameter="freq",
+        )
     stamps = [nw.lit(_stamp(b)) for b in boundaries]
     if kind == "transactions":
         lf = info.lf.filter(nw.col("date") < nw.lit(_stamp(end_day + 1))).select("customer_id", "date")

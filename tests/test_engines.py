@@ -236,3 +236,12 @@ def test_date_columns_of_type_date_work():
     days = pl.from_pandas(tx).with_columns(pl.col("date").dt.date())
     expected = rk.customer_counts(tx.assign(date=tx["date"].dt.normalize()), freq="M", active_days=60)
     _same(expected, rk.customer_counts(days, freq="M", active_days=60))
+
+
+def test_too_many_activity_periods_are_refused_naming_freq():
+    tx = LOGS[1]["transactions"]
+    with pytest.raises(RetentionDataError, match="at most 400 periods") as err:
+        rk.customer_counts(pl.from_pandas(tx), freq="D", active_days=30)
+    assert err.value.parameter == "freq"
+    # the same call on pandas is fine: the numpy engine has no such limit
+    assert len(rk.customer_counts(tx, freq="D", active_days=30)) > 400

@@ -707,7 +707,7 @@ def test_table_bad_input(survey):
         nps_table(survey.rename(columns={"plan": "period"}), by="period", freq="M")
     with pytest.raises(RetentionDataError, match="df: no rows"):
         nps_table(survey.iloc[:0])
-    with pytest.raises(RetentionDataError, match="df: expected a pandas DataFrame"):
+    with pytest.raises(RetentionDataError, match="df: expected a table with one row per response"):
         nps_table(survey["score"])
 
 
