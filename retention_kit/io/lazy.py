@@ -163,10 +163,12 @@ class _Scan:
                 parameter="source",
             )
 
-    def rows(self, flag: Any, n: int, col: str | None = None, *, limit: int = 5) -> str:
-        """The first ``limit`` rows where ``flag`` holds, as ``describe_rows`` writes them."""
+    def rows(self, flag: Any, n: int, col: str | Any = None, *, limit: int = 5) -> str:
+        """The first ``limit`` rows where ``flag`` holds, as ``describe_rows`` writes them,
+        with their values of ``col`` (a column name or an expression) when given."""
         pl = self.pl
-        picked = [_ROW] + ([pl.col(col).alias("__value")] if col is not None else [])
+        value = pl.col(col) if isinstance(col, str) else col
+        picked = [_ROW] + ([value.alias("__value")] if col is not None else [])
         first = self.lf.filter(flag).select(picked).head(limit).collect()
         shown = [f"row {r[_ROW]}" + (f": {_show(r['__value'])}" if col is not None else "")
                  for r in first.iter_rows(named=True)]
@@ -231,12 +233,16 @@ class _Ids:
                 parameter=param,
                 column=col,
             )
+        self.case_sensitive = id_case == "keep" and self.scientific is not None  # text ids kept as cased
         if id_case == "lower":
             text = text.str.to_lowercase()
         self.text = text
 
     def add_flags(self, kept: Any) -> None:
         s = self.scan
+        if self.case_sensitive:  # ids that differ only by case: compared by distinct counts
+            s.aggs["id_distinct"] = self.text.filter(kept).n_unique()
+            s.aggs["id_folded"] = self.text.str.to_lowercase().filter(kept).n_unique()
         if self.fraction is not None:
             s.flag("id_fraction", kept & self.fraction)
         if self.scientific is not None:
@@ -250,7 +256,7 @@ class _Ids:
         if n and blank_ids == "error":
             raise RetentionDataError(
                 f"{self.param}={col!r}: {counted(n, 'row has', 'rows have')} a blank {self.what}: "
-                f"{s.rows(before & self.blank, n, col)}. Fill them in, or pass "
+                f"{s.rows(before & self.blank, n)}. Fill them in, or pass "
                 f"blank_ids='exclude' to leave those rows out (they are counted in the load report).",
                 parameter="blank_ids",
                 column=col,
@@ -284,6 +290,19 @@ class _Ids:
                 f"{col}: {s.counts['id_float_text']:,} ids written as whole-number decimals (such as "
                 "'1000.0') were read as the whole number ('1000'), the way spreadsheets write integer ids"
             )
+        if self.case_sensitive and s.counts["id_distinct"] != s.counts["id_folded"]:
+            pl = s.pl
+            clash = (s.lf.filter(kept).group_by(self.text.alias("id")).agg(pl.col(_ROW).min().alias("first"))
+                     .with_columns(pl.col("id").str.to_lowercase().alias("folded"))
+                     .filter(pl.len().over("folded") > 1)
+                     .sort(["folded", "first"]).collect(engine="streaming"))
+            example = clash["id"].head(2).to_list()
+            s.notes.append(
+                f"{col}: {len(clash):,} ids differ from another id only by upper/lower case "
+                f"({clash['folded'].n_unique():,} groups, for example {example[0]!r} and {example[1]!r}); they count "
+                "as different customers. Pass id_case='lower' if case does not matter in these "
+                "ids (emails); keep it for case-sensitive ids such as Stripe's cus_..."
+            )
 
 
 # --------------------------------------------------------------------------- dates
@@ -291,7 +310,7 @@ class _Ids:
 # ISO 8601 as the eager loader reads it: a full date, an optional time, an optional offset
 _ISO = (r"^(?:\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:\s*(?:Z|[+-]\d{2}(?::?\d{2})?))?)?"
         r"|\d{8})$")
-_OFFSET = r"T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
+_OFFSET = r"[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 _OFFSET_TAIL = r"\s*(?:Z|[+-]\d{2}(?::?\d{2})?)$"
 
 
@@ -392,7 +411,7 @@ class _Dates:
             )
         n = s.counts.get(f"{col}:unparsed", 0)
         if n:
-            shown = s.rows(kept & self.unparsed, n, col)
+            shown = s.rows(kept & self.unparsed, n, self.text)
             if self.date_format is not None:
                 raise RetentionDataError(
                     f"{param}={col!r}: {counted(n, 'value does not match', 'values do not match')} "
@@ -429,7 +448,7 @@ class _Dates:
         n = s.counts[f"{col}:outside"]
         if n:
             raise _outside_window(
-                col, param=param, n=n, shown=s.rows(self.outside, n, col), first=self.first, last=self.last,
+                col, param=param, n=n, shown=s.rows(self.outside, n, self.text), first=self.first, last=self.last,
                 given=self.given, jalali=bool(s.counts[f"{col}:jalali"]), ancient=bool(s.counts[f"{col}:ancient"]),
                 late=bool(s.counts[f"{col}:late"]),
             )
