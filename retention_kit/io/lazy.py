@@ -144,6 +144,21 @@ class _Scan:
         self.flags: dict[str, Any] = {}  # name -> boolean expression, summed in one query
         self.aggs: dict[str, Any] = {}  # name -> other aggregations of that query
         self.counts: dict[str, int] = {}
+        self.derived: list[tuple[str, Any]] = []  # helper columns, computed once per row
+
+    def col(self, name: str, expr: Any) -> Any:
+        """A helper column computed once (the flags that read it share it)."""
+        name = f"__rk_{name}"
+        self.derived.append((name, expr))
+        return self.pl.col(name)
+
+    @property
+    def view(self) -> Any:
+        """The scan with its helper columns (Polars drops those a query does not read)."""
+        lf = self.lf
+        for name, expr in self.derived:
+            lf = lf.with_columns(expr.alias(name))
+        return lf
 
     def flag(self, name: str, expr: Any) -> Any:
         self.flags[name] = expr
@@ -154,7 +169,7 @@ class _Scan:
         pl = self.pl
         exprs = [pl.len().alias("__rows")] + [e.sum().alias(n) for n, e in self.flags.items()]
         exprs += [e.alias(n) for n, e in self.aggs.items()]
-        out = self.lf.select(exprs).collect(engine="streaming").row(0, named=True)
+        out = self.view.select(exprs).collect(engine="streaming").row(0, named=True)
         self.counts = {k: int(v or 0) for k, v in out.items()}
         if self.counts["__rows"] == 0:
             raise RetentionDataError(
@@ -169,7 +184,7 @@ class _Scan:
         pl = self.pl
         value = pl.col(col) if isinstance(col, str) else col
         picked = [_ROW] + ([value.alias("__value")] if col is not None else [])
-        first = self.lf.filter(flag).select(picked).head(limit).collect()
+        first = self.view.filter(flag).select(picked).head(limit).collect()
         shown = [f"row {r[_ROW]}" + (f": {_show(r['__value'])}" if col is not None else "")
                  for r in first.iter_rows(named=True)]
         text = ", ".join(shown)
@@ -188,7 +203,7 @@ class _Scan:
 
     def finish(self, kept: Any, columns: Mapping[str, Any], keep: Sequence[str]) -> Any:
         pl = self.pl
-        out = self.lf.filter(kept).select(
+        out = self.view.filter(kept).select(
             *[expr.alias(name) for name, expr in columns.items()], *[pl.col(c) for c in keep]
         )
         _remember(out, self.report())
@@ -221,7 +236,7 @@ class _Ids:
             text = raw.cast(pl.Int64, strict=False).cast(pl.String)
         elif dtype == pl.String or isinstance(dtype, (pl.Categorical, pl.Enum)):
             text = raw.cast(pl.String).str.strip_chars()
-            text = text.str.replace_many(list(_NATIVE_DIGITS), list("0123456789" * 2))
+            text = scan.col("id0", text.str.replace_many(list(_NATIVE_DIGITS), list("0123456789" * 2)))
             self.blank = text.is_null() | (text == "")
             self.scientific = text.str.contains(_SCIENTIFIC_ID)
             self.float_text = text.str.contains(_FLOAT_ID)
@@ -236,7 +251,8 @@ class _Ids:
         self.case_sensitive = id_case == "keep" and self.scientific is not None  # text ids kept as cased
         if id_case == "lower":
             text = text.str.to_lowercase()
-        self.text = text
+        self.text = scan.col("id", text)
+        self.blank = scan.col("id_blank", self.blank)
 
     def add_flags(self, kept: Any) -> None:
         s = self.scan
@@ -292,7 +308,7 @@ class _Ids:
             )
         if self.case_sensitive and s.counts["id_distinct"] != s.counts["id_folded"]:
             pl = s.pl
-            clash = (s.lf.filter(kept).group_by(self.text.alias("id")).agg(pl.col(_ROW).min().alias("first"))
+            clash = (s.view.filter(kept).group_by(self.text.alias("id")).agg(pl.col(_ROW).min().alias("first"))
                      .with_columns(pl.col("id").str.to_lowercase().alias("folded"))
                      .filter(pl.len().over("folded") > 1)
                      .sort(["folded", "first"]).collect(engine="streaming"))
@@ -346,7 +362,7 @@ class _Dates:
                     parameter="lazy",
                     column=col,
                 )
-            text = raw.cast(pl.String).str.strip_chars()
+            text = scan.col(f"text:{col}", raw.cast(pl.String).str.strip_chars())
             self.blank = text.is_null() | (text == "")
             if date_format is not None:
                 parsed = text.str.strptime(pl.Datetime("us"), date_format, strict=False)
@@ -360,6 +376,7 @@ class _Dates:
                     wall.str.strptime(pl.Datetime("us"), fmt, strict=False)
                     for fmt in ("%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S%.f", "%Y%m%d")
                 ))
+            parsed = scan.col(f"parsed:{col}", parsed)
             self.unparsed = ~self.blank & parsed.is_null()
         self.text = text
         self.sentinel = None
@@ -374,7 +391,7 @@ class _Dates:
             self.after_value = pd.Timestamp(open_end_after)
             self.after = (parsed > self.after_value.to_pydatetime()).fill_null(False)
             parsed = pl.when(self.after).then(None).otherwise(parsed)
-        self.parsed = parsed
+        self.parsed = scan.col(f"date:{col}", parsed)
 
     def add_flags(self, kept: Any, date_range: Sequence[object] | None) -> None:
         s, c = self.scan, self.col
@@ -496,7 +513,7 @@ class _Numbers:
                     parameter="lazy",
                     column=col,
                 )
-            text = raw.cast(pl.String).str.strip_chars()
+            text = scan.col(f"text:{col}", raw.cast(pl.String).str.strip_chars())
             plain = text.str.contains(_PLAIN)
             values = pl.when(plain).then(text.cast(pl.Float64, strict=False))
             self.not_plain = (text != "") & ~plain
@@ -511,7 +528,7 @@ class _Numbers:
                 parameter=param,
                 column=col,
             )
-        self.values = values
+        self.values = values = scan.col(f"number:{col}", values)
         self.blank = values.is_null() | values.is_nan()
         self.infinite = values.is_infinite().fill_null(False)
 
@@ -591,7 +608,7 @@ def _status_notes(scan: _Scan, col: str, exclude: Sequence[str], text: Any, excl
         scan.exclude(f"status {status!r}", n)
         if not n:
             scan.notes.append(f"status_col={col!r}: no row has the status {status!r} (exclude_statuses)")
-    kept = (scan.lf.filter(~excluded).group_by(text.fill_null("(blank)").alias("s"))
+    kept = (scan.view.filter(~excluded).group_by(text.fill_null("(blank)").alias("s"))
             .agg(pl.len().alias("n"), pl.col(_ROW).min().alias("first"))
             .sort(["n", "first"], descending=[True, False]).head(21).collect(engine="streaming"))
     if 0 < len(kept) <= 20:
@@ -614,7 +631,7 @@ def _row_key(scan: _Scan, kept: Any, parsed: Mapping[str, Any]) -> tuple[Any, An
             value = value.str.strip_chars()
         values.append(value.alias(f"__o{col}"))
     key = pl.struct(values)
-    row_hash = key.hash(seed=0x5EED)
+    row_hash = scan.col("hash", key.hash(seed=0x5EED))
     scan.aggs["__distinct_rows"] = row_hash.filter(kept).n_unique()
     scan.flag("__kept_before_duplicates", kept)
     return key, row_hash
@@ -632,7 +649,7 @@ def _duplicates(scan: _Scan, kept: Any, key: Any, row_hash: Any, parsed: Mapping
     n_kept = scan.counts["__kept_before_duplicates"]
     if distinct == n_kept:
         return kept, None
-    lf = scan.lf.with_columns(row_hash.alias(_HASH))
+    lf = scan.view.with_columns(row_hash.alias(_HASH))  # noqa: the name the queries below use
     shared = (lf.filter(kept).group_by(_HASH).agg(pl.len().alias("n")).filter(pl.col("n") > 1)
               .select(_HASH).collect(engine="streaming")[_HASH])
     rows = (lf.filter(kept & pl.col(_HASH).is_in(shared.implode()))
@@ -832,7 +849,7 @@ def _check_overlaps(scan: _Scan, kept: Any, ids: Any, starts: Any, ends: Any) ->
     """Two spells of one customer that overlap (an open spell followed by another one
     overlaps it), found by one sort of the kept spells, as the eager loader does."""
     pl = scan.pl
-    spells = (scan.lf.filter(kept)
+    spells = (scan.view.filter(kept)
               .select(_ROW, ids.alias("id"), starts.alias("start"), ends.alias("end"))
               .sort(["id", "start", "end"], nulls_last=True, maintain_order=True))
     same = pl.col("id") == pl.col("id").shift(1)
