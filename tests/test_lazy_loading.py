@@ -9,7 +9,13 @@ import pytest
 
 pl = pytest.importorskip("polars")
 
-from retention_kit import RetentionDataError, load_report, load_sessions, load_subscriptions, load_transactions  # noqa: E402
+from retention_kit import (
+    RetentionDataError,
+    load_report,
+    load_sessions,
+    load_subscriptions,
+    load_transactions,
+)
 
 STATUSES = ["paid", "Refunded", " pending", "PAID", None]
 

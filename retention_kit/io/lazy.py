@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -649,7 +648,7 @@ def _duplicates(scan: _Scan, kept: Any, key: Any, row_hash: Any, parsed: Mapping
     n_kept = scan.counts["__kept_before_duplicates"]
     if distinct == n_kept:
         return kept, None
-    lf = scan.view.with_columns(row_hash.alias(_HASH))  # noqa: the name the queries below use
+    lf = scan.view.with_columns(row_hash.alias(_HASH))
     shared = (lf.filter(kept).group_by(_HASH).agg(pl.len().alias("n")).filter(pl.col("n") > 1)
               .select(_HASH).collect(engine="streaming")[_HASH])
     rows = (lf.filter(kept & pl.col(_HASH).is_in(shared.implode()))
