@@ -121,6 +121,10 @@ LOADER_OPTIONS: dict[str, str | None] = {
     "keep_columns": None,
 }
 
+#: Loader options the command does not offer: its reports read pandas tables, and
+#: ``lazy=True`` returns a polars LazyFrame (a config key ``lazy`` is refused as unknown).
+NOT_OFFERED: frozenset[str] = frozenset({"lazy"})
+
 #: What each flag means and its argparse settings; the input kinds it applies to are
 #: appended to the help text from :func:`_kinds_of`, so the help cannot drift from the
 #: loaders.
@@ -187,7 +191,8 @@ def _kinds_of(option: str) -> tuple[str, ...]:
 
 def _accepted(kind: str) -> list[str]:
     """The config keys of an input section: ``source`` and the loader's options."""
-    return ["source"] + [p for p in inspect.signature(KINDS[kind]).parameters if p != "source"]
+    return ["source"] + [p for p in inspect.signature(KINDS[kind]).parameters
+                         if p != "source" and p not in NOT_OFFERED]
 
 
 class UsageError(Exception):

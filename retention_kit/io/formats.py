@@ -58,6 +58,7 @@ import datetime as _dt
 import gc
 import gzip
 import operator
+import os
 import zipfile
 import zlib
 from collections.abc import Iterator, Sequence
@@ -75,12 +76,16 @@ Format = Literal["csv", "excel", "parquet"]
 __all__ = [
     "Format",
     "Locations",
+    "ParquetSet",
     "Sniffed",
     "WorkbookSheet",
     "arrow_input",
     "open_binary",
     "open_text",
+    "parquet_schema",
+    "parquet_set",
     "read_parquet",
+    "read_parquet_set",
     "read_workbook",
     "sniff_format",
 ]
@@ -817,9 +822,15 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, Locations]:
     >>> frame.dtypes.astype(str).to_dict(), where[1]
     ({'customer_id': 'str', 'amount': 'float64'}, 'row 1')
     """
+    path = Path(path)
+    frame = _frame_of(_read_table(path))
+    return frame, Locations(np.arange(len(frame)), "row ")
+
+
+def _read_table(path: Path) -> pa.Table:
+    """One Parquet file as an Arrow table, without the index levels pandas stored."""
     import pyarrow.parquet as pq
 
-    path = Path(path)
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as exc:
@@ -829,7 +840,11 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, Locations]:
             parameter="source",
         ) from None
     keep = [i for i, col in enumerate(table.column_names) if not _is_index_level(col)]
-    table = table.select(keep)
+    return table.select(keep)
+
+
+def _frame_of(table: pa.Table) -> pd.DataFrame:
+    """A Parquet table as a DataFrame, with the type mapping of the module docstring."""
     arrays = []
     for column in table.columns:
         kind = column.type
@@ -843,6 +858,140 @@ def read_parquet(path: Path) -> tuple[pd.DataFrame, Locations]:
     frame = table.to_pandas(date_as_object=False, ignore_metadata=True)
     frame = frame.reset_index(drop=True)
     frame.columns = pd.Index(list(table.column_names), dtype=object)
+    return frame
+
+
+# --------------------------------------------------------------------------- datasets
+
+_GLOB_CHARS = frozenset("*?[")
+
+
+class ParquetSet(NamedTuple):
+    """The files of a Parquet folder or glob, in the order their rows are numbered."""
+
+    files: list[Path]
+    name: str
+
+
+def parquet_set(source: str | os.PathLike) -> ParquetSet | None:
+    """The Parquet files a folder or glob names, or ``None`` for any other path.
+
+    A folder means every ``*.parquet`` file under it, recursively; a path holding
+    ``*``, ``?`` or ``[`` that is not an existing file is a glob (``**`` crosses
+    folders). Files and folders whose names start with ``_`` or ``.`` (Spark's
+    ``_SUCCESS``, checksum and temporary files) are skipped, as Arrow and Spark skip
+    them. Files come sorted by path: rows are numbered across them in that order
+    (``"row 0"`` is the first row of the first file).
+
+    Raises
+    ------
+    RetentionDataError
+        ``parameter="source"`` when the folder or glob matches no file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> import pyarrow.parquet as pq
+    >>> lake = Path(tempfile.mkdtemp()) / "orders"
+    >>> (lake / "2024").mkdir(parents=True)
+    >>> for part in ("2024/b.parquet", "2024/a.parquet", "_SUCCESS"):
+    ...     pq.write_table(pa.table({"x": [1]}), lake / part)
+    >>> found = parquet_set(lake)
+    >>> [f.name for f in found.files], found.name
+    (['a.parquet', 'b.parquet'], 'orders/ (2 Parquet files)')
+    >>> parquet_set(lake / "2024" / "a.parquet") is None
+    True
+    """
+    text = os.fspath(source)
+    path = Path(text)
+    if path.is_dir():
+        files = [f for f in path.rglob("*.parquet") if f.is_file() and not _hidden(f.relative_to(path))]
+        label = f"{path.name}/"
+        if not files:
+            raise RetentionDataError(
+                f"source: the folder {text!r} holds no Parquet file (*.parquet, searched "
+                "recursively). Check the path, or give the file itself.",
+                parameter="source",
+            )
+    elif _GLOB_CHARS & set(text) and not path.exists():
+        import glob
+
+        files = [Path(f) for f in glob.glob(text, recursive=True)]
+        files = [f for f in files if f.is_file() and not _hidden(Path(f.name))]
+        label = text
+        if not files:
+            raise RetentionDataError(
+                f"source: the pattern {text!r} matches no file. Check the pattern (relative "
+                f"paths are read from {os.getcwd()!r}; '**' matches folders at any depth).",
+                parameter="source",
+            )
+    else:
+        return None
+    files = sorted(files, key=lambda f: f.as_posix())
+    return ParquetSet(files, f"{label} ({len(files):,} Parquet file{'s' if len(files) != 1 else ''})")
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith(("_", ".")) for part in relative.parts)
+
+
+def parquet_schema(parquet: ParquetSet) -> pa.Schema:
+    """The schema the files share (index levels dropped, dictionary and large types
+    read as their plain value types); files that disagree are refused by name."""
+    import pyarrow.parquet as pq
+
+    schemas = []
+    for f in parquet.files:
+        try:
+            schema = pq.read_schema(f)
+        except (pa.ArrowException, OSError) as exc:
+            raise RetentionDataError(
+                f"source: {str(f)!r} in {parquet.name!r} could not be read as a Parquet file "
+                f"({str(exc).splitlines()[0]}). Remove it from the folder, or export it again.",
+                parameter="source",
+            ) from None
+        schemas.append([(n, _plain(t)) for n, t in zip(schema.names, schema.types) if not _is_index_level(n)])
+    first = schemas[0]
+    for f, schema in zip(parquet.files[1:], schemas[1:]):
+        if schema != first:
+            ours, theirs = dict(first), dict(schema)
+            diff = [f"{n!r} missing" for n in ours if n not in theirs]
+            diff += [f"{n!r} extra" for n in theirs if n not in ours]
+            diff += [f"{n!r} is {theirs[n]} there, {ours[n]} here" for n in ours
+                     if n in theirs and ours[n] != theirs[n]]
+            if not diff:
+                diff = ["the columns come in another order"]
+            raise RetentionDataError(
+                f"source: the files of {parquet.name!r} do not share one schema: "
+                f"{str(f)!r} differs from {str(parquet.files[0])!r} ({'; '.join(diff[:5])}). "
+                "Load them separately, or write them again with one schema.",
+                parameter="source",
+            )
+    return pa.schema(first)
+
+
+def _plain(kind: pa.DataType) -> pa.DataType:
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    if pa.types.is_large_string(kind):
+        return pa.string()
+    if pa.types.is_large_binary(kind):
+        return pa.binary()
+    return kind
+
+
+def read_parquet_set(parquet: ParquetSet) -> tuple[pd.DataFrame, Locations]:
+    """Read the files of a folder or glob into one DataFrame, rows in file order, as
+    :func:`read_parquet` reads one file (the files must share one schema)."""
+    parquet_schema(parquet)  # refuses files that do not share one schema
+    tables = []
+    for f in parquet.files:
+        table = _read_table(f)
+        tables.append(pa.Table.from_arrays(
+            [c.cast(_plain(c.type)) if c.type != _plain(c.type) else c for c in table.columns],
+            names=table.column_names,
+        ))
+    frame = _frame_of(pa.concat_tables(tables))
     return frame, Locations(np.arange(len(frame)), "row ")
 
 

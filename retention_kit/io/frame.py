@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import RetentionDataError
-from ..validation import Table, validate_params
+from ..validation import NO_EXAMPLE, Constraint, Table, validate_params
 
 __all__ = ["LoadReport", "load_report"]
 
@@ -71,11 +71,35 @@ class LoadReport:
         return "\n".join(lines)
 
 
+def _is_lazy_frame(value: object) -> bool:
+    """Whether ``value`` is a ``polars.LazyFrame`` (without importing polars)."""
+    return any(c.__name__ == "LazyFrame" and c.__module__.startswith("polars") for c in type(value).__mro__)
+
+
+class _LazyTable(Constraint):
+    """A ``polars.LazyFrame`` (the result of a loader with ``lazy=True``)."""
+
+    show_value = False
+
+    def accepts(self, value: object) -> bool:
+        return _is_lazy_frame(value)
+
+    def describe(self) -> str:
+        return "a polars LazyFrame returned by a loader with lazy=True"
+
+    def valid_example(self) -> object:
+        return NO_EXAMPLE
+
+
 @validate_params(
-    df=Table(what="a DataFrame returned by one of the kit's loaders"),
+    df=[Table(what="a DataFrame returned by one of the kit's loaders"), _LazyTable()],
 )
 def load_report(df: pd.DataFrame) -> LoadReport:
     """Return the :class:`LoadReport` a loader attached to ``df``.
+
+    ``df`` is the DataFrame a loader returned, or the ``polars.LazyFrame`` a loader
+    returned with ``lazy=True`` (that very object: a query built on it, such as
+    ``lf.filter(...)``, is another LazyFrame without a report).
 
     Raises
     ------
@@ -93,6 +117,18 @@ def load_report(df: pd.DataFrame) -> LoadReport:
     >>> report.rows_read, report.rows_kept, report.rows_excluded
     (2, 1, 1)
     """
+    if not isinstance(df, pd.DataFrame):
+        from .lazy import report_of
+
+        found = report_of(df)
+        if found is None:
+            raise RetentionDataError(
+                "this LazyFrame carries no load report: only the LazyFrame a loader returned "
+                "with lazy=True has one, and a query built on it (lf.filter(...), "
+                "lf.with_columns(...)) is a new LazyFrame. Keep the LazyFrame the loader "
+                "returned for its report, or call the loader again."
+            )
+        return found
     report = df.attrs.get("load_report")
     if not isinstance(report, LoadReport):
         raise RetentionDataError(

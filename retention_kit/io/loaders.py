@@ -4,18 +4,22 @@ the accounting."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import RetentionDataError, counted, describe_rows
-from ..validation import DateLike, DateRange, Integer, Options, Text, Texts, validate_params
+from ..validation import DateLike, DateRange, Flag, Integer, Options, Text, Texts, validate_params
 from ..validation import Source as SourceArg
 from .frame import _finish, _Frame
 from .frame import load_report  # noqa: F401 - the examples print load reports
+from .lazy import lazy_sessions, lazy_subscriptions, lazy_transactions
 from .parsers import _dates, _duplicates, _ids, _numbers, _statuses
 from .readers import Source, _read
+
+if TYPE_CHECKING:
+    import polars as pl
 
 #: The options every loader takes, declared once.
 _FILE_OPTIONS = dict(
@@ -49,6 +53,7 @@ __all__ = ["load_transactions", "load_subscriptions", "load_survey", "load_sessi
     refunds=Options("error", "exclude"),
     status_col=[Text(what="a column name"), None],
     exclude_statuses=Texts(what="status values"),
+    lazy=Flag(),
 )
 def load_transactions(
     source: Source,
@@ -71,13 +76,17 @@ def load_transactions(
     sep: str = "auto",
     encoding: str = "utf-8-sig",
     sheet: str | int | None = None,
-) -> pd.DataFrame:
+    lazy: bool = False,
+) -> pd.DataFrame | pl.LazyFrame:
     """Load a transaction log (one row per order) into canonical columns, validated.
 
     Parameters
     ----------
     source : str, path or DataFrame
-        A CSV file (also gzip'ed) or a DataFrame with one row per purchase.
+        A CSV file (also gzip'ed), an Excel workbook, a Parquet file, a folder of Parquet
+        files (``*.parquet``, searched recursively), a glob such as
+        ``"lake/orders/**/*.parquet"``, or a DataFrame, with one row per purchase. The
+        rows of several files are numbered in the files' sorted order.
     customer_col, date_col : str
         Columns holding the customer id and the purchase date.
     amount_col : str, optional
@@ -139,14 +148,24 @@ def load_transactions(
         Text encoding of file sources. The default also strips a UTF-8 byte-order mark.
     sheet : str or int, optional
         The sheet of an Excel workbook, by name or 0-based number.
+    lazy : bool
+        For data larger than memory, in Parquet: ``True`` scans the file, folder or glob
+        with Polars, runs every check above in the engine (one streaming pass, the same
+        load report) and returns a ``polars.LazyFrame`` instead of a DataFrame. Pass it to
+        any table function, or call ``.collect()`` for a Polars DataFrame;
+        ``load_report(lf)`` gives the report. The lazy path reads ISO 8601 dates (or
+        ``date_format=``) and numbers stored as numbers or plain number text, and refuses
+        other text naming ``lazy=False``. Needs ``pip install 'retention-kit[polars]'``.
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or polars.LazyFrame
         Columns ``customer_id`` (text ids keep leading zeros), ``date`` (datetime64),
         ``amount`` (float64, when ``amount_col`` is given), then ``keep_columns``, in the
         source's row order. ``df.attrs["load_report"]`` holds the :class:`LoadReport`:
-        rows read = rows kept + rows excluded, by reason.
+        rows read = rows kept + rows excluded, by reason. With ``lazy=True`` a
+        ``polars.LazyFrame`` with ``customer_id`` (String), ``date`` (Datetime, us),
+        ``amount`` (Float64), then ``keep_columns`` as stored.
 
     Raises
     ------
@@ -179,6 +198,15 @@ def load_transactions(
     DataFrame: read 4 rows, kept 3, excluded 1
       excluded, refund (negative amount): 1
     """
+    if lazy:
+        _no_sheet_lazy(sheet)
+        return lazy_transactions(
+            source, customer_col=customer_col, date_col=date_col, amount_col=amount_col,
+            date_format=date_format, date_range=date_range, calendar=calendar, blank_ids=blank_ids,
+            id_case=id_case, duplicates=duplicates, refunds=refunds, status_col=status_col,
+            exclude_statuses=exclude_statuses, decimal=decimal, thousands=thousands,
+            keep_columns=keep_columns,
+        )
     frame = _read(
         source,
         {"customer_col": customer_col, "date_col": date_col, "amount_col": amount_col,
@@ -235,6 +263,7 @@ def load_transactions(
     mrr_col=[Text(what="a column name"), None],
     open_end_after=[DateLike(), None],
     open_end_values=Texts(what="end-date values that mean 'no end'"),
+    lazy=Flag(),
 )
 def load_subscriptions(
     source: Source,
@@ -256,7 +285,8 @@ def load_subscriptions(
     sep: str = "auto",
     encoding: str = "utf-8-sig",
     sheet: str | int | None = None,
-) -> pd.DataFrame:
+    lazy: bool = False,
+) -> pd.DataFrame | pl.LazyFrame:
     """Load a subscription table (one row per subscription spell), validated.
 
     A customer is active from a spell's ``start_date`` until its ``end_date``
@@ -267,7 +297,8 @@ def load_subscriptions(
     Parameters
     ----------
     source : str, path or DataFrame
-        A CSV file or a DataFrame with one row per spell.
+        A CSV file, workbook, Parquet file, folder or glob (see :func:`load_transactions`)
+        or a DataFrame, with one row per spell.
     customer_col, start_col, end_col : str
         Columns holding the customer id, the spell's first day and its end day.
     mrr_col : str or None
@@ -292,10 +323,14 @@ def load_subscriptions(
         Further columns to carry through (plan, segment, ...).
     sep, encoding, sheet : str
         How to read file sources (see :func:`load_transactions`).
+    lazy : bool
+        For data larger than memory, in Parquet: returns a ``polars.LazyFrame``
+        (``end_date`` null while live) validated in the engine; pass it to any table
+        function, or ``.collect()`` it (see :func:`load_transactions`).
 
     Returns
     -------
-    pandas.DataFrame
+    pandas.DataFrame or polars.LazyFrame
         ``customer_id``, ``start_date``, ``end_date`` (NaT while live), ``mrr`` (when
         given), then ``keep_columns``; ``df.attrs["load_report"]`` holds the accounting.
 
@@ -320,6 +355,14 @@ def load_subscriptions(
     1           a 2024-03-01        NaT  99.0
     2           b 2024-01-15 2024-02-15  29.0
     """
+    if lazy:
+        _no_sheet_lazy(sheet)
+        return lazy_subscriptions(
+            source, customer_col=customer_col, start_col=start_col, end_col=end_col, mrr_col=mrr_col,
+            date_format=date_format, date_range=date_range, calendar=calendar,
+            open_end_after=open_end_after, open_end_values=open_end_values, blank_ids=blank_ids,
+            id_case=id_case, decimal=decimal, thousands=thousands, keep_columns=keep_columns,
+        )
     frame = _read(
         source,
         {"customer_col": customer_col, "start_col": start_col, "end_col": end_col, "mrr_col": mrr_col},
@@ -471,6 +514,7 @@ def load_survey(
     **_FILE_OPTIONS,
     visitor_col=Text(what="a column name"),
     time_col=Text(what="a column name"),
+    lazy=Flag(),
 )
 def load_sessions(
     source: Source,
@@ -486,12 +530,15 @@ def load_sessions(
     sep: str = "auto",
     encoding: str = "utf-8-sig",
     sheet: str | int | None = None,
-) -> pd.DataFrame:
+    lazy: bool = False,
+) -> pd.DataFrame | pl.LazyFrame:
     """Load a web-analytics sessions export: one row per session.
 
     Returns a DataFrame with ``visitor_id`` and ``date`` (the session's start time),
     then ``keep_columns``. The options work as in :func:`load_transactions`
-    (``blank_ids`` for sessions without a visitor id).
+    (``blank_ids`` for sessions without a visitor id). For data larger than memory, in
+    Parquet, ``lazy=True`` returns a ``polars.LazyFrame`` validated in the engine: pass it
+    to any table function, or ``.collect()`` it (see :func:`load_transactions`).
 
     Examples
     --------
@@ -501,6 +548,13 @@ def load_sessions(
     >>> s["date"].dt.day.tolist()
     [1, 3]
     """
+    if lazy:
+        _no_sheet_lazy(sheet)
+        return lazy_sessions(
+            source, visitor_col=visitor_col, time_col=time_col, date_format=date_format,
+            date_range=date_range, calendar=calendar, blank_ids=blank_ids, id_case=id_case,
+            keep_columns=keep_columns,
+        )
     frame = _read(
         source,
         {"visitor_col": visitor_col, "time_col": time_col},
@@ -513,3 +567,13 @@ def load_sessions(
                what="visitor id")
     times = _dates(frame, time_col, param="time_col", date_format=date_format, date_range=date_range, calendar=calendar)
     return _finish(frame, {"visitor_id": ids, "date": times}, keep_columns)
+
+
+def _no_sheet_lazy(sheet: str | int | None) -> None:
+    """``lazy=True`` reads Parquet only, which has no sheets (``sep`` and ``encoding``
+    are ignored, as they are for a Parquet file read eagerly)."""
+    if sheet is not None:
+        raise RetentionDataError(
+            f"sheet={sheet!r}: lazy=True reads Parquet files, which have no sheets. Leave it out.",
+            parameter="sheet",
+        )

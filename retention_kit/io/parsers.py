@@ -575,28 +575,38 @@ def _check_window(frame, col, result, text, mask, *, param, date_range, open_end
     if not (early.any() or late.any()):
         return result
     bad = early | late
-    shown = describe_rows(bad, text, frame.where)
+    years = result[bad].dt.year
+    raise _outside_window(
+        col, param=param, n=int(bad.sum()), shown=describe_rows(bad, text, frame.where),
+        first=first, last=last, given=given, jalali=bool(((years >= 1300) & (years < 1500)).any()),
+        ancient=bool((years < 1300).any()), late=bool(late.any()),
+    )
+
+
+def _outside_window(col: str, *, param: str, n: int, shown: str, first: pd.Timestamp, last: pd.Timestamp,
+                    given: bool, jalali: bool, ancient: bool, late: bool) -> RetentionDataError:
+    """The error for ``n`` dates outside the window (also raised by the lazy loaders):
+    ``jalali`` when some year is 1300-1499, ``ancient`` before 1300, ``late`` after it."""
     window = f"{first:%Y-%m-%d} to {last:%Y-%m-%d}"
     causes = []
-    years = result[bad].dt.year
-    if ((years >= 1300) & (years < 1500)).any():
+    if jalali:
         causes.append("dates of the Jalali (Solar Hijri) calendar such as 1402-07-01, used in Iran: "
                       "pass calendar='jalali' to read them")
-    if (years < 1300).any():
+    if ancient:
         causes.append("a placeholder for 'no date' (0001-01-01, 1899-12-30 is Excel's day zero) or a "
                       "mistyped year")
-    if late.any():
+    if late:
         causes.append("a far-future placeholder (2099-12-31, 9999-12-31) meaning 'no end' or "
                       "'unknown', or a mistyped year")
     open_hint = ""
     settle = "date_range"
-    if late.any() and param == "end_col":
+    if late and param == "end_col":
         open_hint = (" If those end dates mean 'still active', pass open_end_values=['9999-12-31'] "
                      "(the sentinel values) or open_end_after= (a date after which an end date "
                      "means no end).")
         settle = "open_end_after"
-    raise RetentionDataError(
-        f"{param}={col!r}: {counted(int(bad.sum()), 'date falls', 'dates fall')} outside {window}"
+    return RetentionDataError(
+        f"{param}={col!r}: {counted(n, 'date falls', 'dates fall')} outside {window}"
         f"{' (date_range)' if given else ' (1900 to a year from today)'}: {shown}. Likely causes: "
         f"{'; '.join(causes)}.{open_hint} If they are real, pass date_range=(first, last) to "
         "widen the window.",

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import RetentionDataError, counted
-from .formats import arrow_input, open_text, read_parquet, read_workbook, sniff_format
+from .formats import arrow_input, open_text, parquet_set, read_parquet, read_parquet_set, read_workbook, sniff_format
 from .frame import _check_columns, _Frame
 
 Source = str | os.PathLike | pd.DataFrame
@@ -128,6 +128,12 @@ def _read(
         frame = _table(source.reset_index(drop=True).copy(), _Rows(len(source)), "DataFrame", wanted, mapped)
     elif isinstance(source, (str, os.PathLike)):
         path = Path(source)
+        dataset = parquet_set(source)
+        if dataset is not None:  # a folder or a glob of Parquet files
+            _no_sheet(sheet, f"{dataset.name!r} (Parquet files)")
+            table, where = read_parquet_set(dataset)
+            frame = _table(table, where, dataset.name, wanted, mapped)
+            return _nonempty(frame)
         _check_file(path)
         sniffed = sniff_format(path)
         if sniffed.format == "excel":
@@ -149,6 +155,10 @@ def _read(
             f"source: expected a file path or a pandas DataFrame, got {type(source).__name__}.",
             parameter="source",
         )
+    return _nonempty(frame)
+
+
+def _nonempty(frame: _Frame) -> _Frame:
     if len(frame.raw) == 0:
         raise RetentionDataError(
             f"source: {frame.name!r} has a header but no data rows. Export the data again, "
