@@ -99,7 +99,7 @@ def test_a_bad_value_is_an_error_naming_the_parameter(qualname, param, kind):
 def test_messages_in_the_kits_voice():
     with pytest.raises(RetentionDataError) as info:
         rk.customer_counts(None, freq="M", active_days=0)  # the first bad argument is named
-    assert str(info.value) == "transactions: expected a pandas DataFrame, got NoneType."
+    assert str(info.value) == "transactions: expected a pandas, Polars, DuckDB or PySpark table, got NoneType."
     with pytest.raises(RetentionDataError) as info:
         rk.cohort_table(rk.datasets.load_sample_orders(), kind="after")
     assert str(info.value) == "kind='after': expected 'on' or 'on_or_after' (or pass brackets=)."
