@@ -194,7 +194,9 @@ def markdown(report: dict) -> str:
     lines = [
         "# Bigger than memory: the kit on a Parquet lake",
         "",
-        f"Command: `{report['command']}`; {report['started']}; {report['machine']}.",
+        f"Command: `{report['command']}`; {report['started']}; {report['machine']}; load average "
+        f"{report['load_start']} at the start, {report['load_end']} at the end; "
+        f"{report['total_seconds'] / 60:.0f} minutes in all.",
         "",
         f"Lake: {report['rows']:,} transactions of {report['rows'] // 10:,} customers in "
         f"{report['files']} Parquet files ({gib(report['lake_bytes'])}). Each call runs in a fresh "
@@ -246,6 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
         "rows": rows,
         "memory_limit": args.memory_limit,
+        "load_start": " ".join(f"{x:.2f}" for x in os.getloadavg()),
         "results": [],
     }
     out = Path(args.out)
@@ -277,6 +280,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"{engine} {call}: the result differs from DuckDB's")
     report["max_rss"] = max(r["peak_rss_bytes"] + r["child_peak_rss_bytes"] for r in report["results"])
     report["total_seconds"] = time.time() - started
+    report["load_end"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
     text = markdown(report)
     (out / "scale.md").write_text(text)
     (out / "scale.json").write_text(json.dumps(report, indent=2) + "\n")

@@ -255,10 +255,40 @@ def _stamp(day: int) -> _dt.datetime:
 
 def _index(col: str, boundaries: np.ndarray) -> Any:
     """Number of boundaries on or before each date of ``col``, minus one: the period index
-    (-1 before the first period, K on or after the last boundary)."""
+    (-1 before the first period, K on or after the last boundary; values outside 0..K-1
+    only say "outside", which is all the callers use them for).
+
+    Boundaries a fixed number of days apart (days, weeks) or on the first of months a
+    fixed number of months apart (months, quarters, years, fiscal years) take arithmetic;
+    any others (a Jalali calendar) one comparison per boundary.
+    """
     nw = _nw()
-    ge = [(nw.col(col) >= nw.lit(_stamp(b))).cast(nw.Int32) for b in boundaries]
-    return nw.sum_horizontal(*ge) - 1
+    bounds = np.asarray(boundaries, dtype=np.int64)
+    if len(bounds) >= 2:
+        steps = np.diff(bounds)
+        if (steps == steps[0]).all():
+            step = int(steps[0])
+            shift = step * (10**7 // step + 1)  # keeps the dividend positive: // floors everywhere
+            return (_day(col) - int(bounds[0]) + shift) // step - shift // step
+        months = bounds.astype("datetime64[D]").astype("datetime64[M]")
+        if (months.astype("datetime64[D]") == bounds.astype("datetime64[D]")).all():
+            ordinal = months.astype(np.int64)
+            steps = np.diff(ordinal)
+            if (steps == steps[0]).all():
+                step = int(steps[0])
+                month = (nw.col(col).dt.year().cast(nw.Int64) - 1970) * 12 + nw.col(col).dt.month().cast(nw.Int64) - 1
+                shift = step * (10**5 // step + 1)
+                return (month - int(ordinal[0]) + shift) // step - shift // step
+    ge = [(nw.col(col) >= nw.lit(_stamp(b))).cast(nw.Int32) for b in bounds]
+    return _balanced_sum(ge) - 1
+
+
+def _balanced_sum(terms: list[Any]) -> Any:
+    """``t0 + t1 + ...`` as a balanced tree (depth log2 n): no coalesce around each term,
+    as ``sum_horizontal`` adds, and no expression nested hundreds deep."""
+    while len(terms) > 1:
+        terms = [terms[i] + terms[i + 1] if i + 1 < len(terms) else terms[i] for i in range(0, len(terms), 2)]
+    return terms[0]
 
 
 def _day(col: str) -> Any:
@@ -428,7 +458,7 @@ def activity_flows(info: Foreign, *, kind: str, boundaries: np.ndarray, end_day:
     per_customer = lf.select("customer_id", nw.col(first_col).alias("first"), *flags).group_by("customer_id").agg(
         nw.col("first").min(), *[nw.col(f"f{j}").max() for j in range(n_bounds)])
     per_customer = per_customer.with_columns(
-        lo=nw.sum_horizontal(*[(nw.col("first") >= s).cast(nw.Int32) for s in stamps]))
+        lo=_balanced_sum([(nw.col("first") >= s).cast(nw.Int32) for s in stamps]))
     f = [nw.col(f"f{j}").cast(nw.Int64) for j in range(n_bounds)]
     sums = [f[j].sum().alias(f"active{j}") for j in range(n_bounds)]
     for k in range(n):

@@ -267,3 +267,26 @@ def test_a_lazily_loaded_parquet_lake_gives_the_eager_numbers(tmp_path):
                   func(lazy.rename({"customer_id": "visitor_id"})))
         else:
             _same(func(eager), func(lazy))
+
+
+@pytest.mark.parametrize("engine", ["neutral", "polars", "duckdb"])
+@pytest.mark.parametrize("bounds", [
+    "2023-01-01,2023-02-01,2023-03-01,2023-04-01",  # months: arithmetic on month numbers
+    "2023-01-01,2023-04-01,2023-07-01,2023-10-01,2024-01-01",  # quarters
+    "2023-01-02,2023-01-09,2023-01-16",  # weeks: arithmetic on day numbers
+    "2023-03-21,2023-04-21,2023-05-22,2023-06-22,2023-07-23",  # Jalali months: comparisons
+    "2023-01-01,2023-01-15,2023-03-01",  # irregular
+])
+def test_period_index_on_engines_equals_searchsorted(engine, bounds):
+    import narwhals.stable.v2 as nw
+
+    days = np.array([np.datetime64(b) for b in bounds.split(",")]).astype("datetime64[D]").astype(np.int64)
+    dates = pd.Series(pd.date_range("2022-11-20", "2024-02-10", freq="19h"))
+    expected = np.searchsorted(days, dates.to_numpy().astype("datetime64[D]").astype(np.int64), side="right") - 1
+    table = pd.DataFrame({"date": dates})
+    native = table if engine == "neutral" else _convert(engine, table)
+    got = _neutral._collect(nw.from_native(native).lazy().select(k=_neutral._index("date", days)))["k"].to_numpy()
+    inside = (expected >= 0) & (expected < len(days) - 1)
+    # inside the periods the index is exact; outside it only has to say "outside"
+    np.testing.assert_array_equal(got[inside], expected[inside])
+    assert not ((got[~inside] >= 0) & (got[~inside] < len(days) - 1)).any()
