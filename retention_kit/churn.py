@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from .inputs import TableLike
 from . import _engine
 from .activity import Activity, activity, day
 from .errors import RetentionDataError
@@ -173,7 +174,7 @@ def _rate(stats: _PeriodStats, method: str) -> tuple[float, str]:
     observation_end=OBSERVATION_END,
 )
 def churn_rate(
-    table: pd.DataFrame,
+    table: TableLike,
     *,
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
@@ -219,7 +220,7 @@ def churn_rate(
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    table : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         A subscription table from :func:`load_subscriptions`, or a transaction log from
         :func:`load_transactions` (then ``active_days`` is required).
     start, end : date
@@ -315,7 +316,7 @@ def _period_days(start: object, end: object, act: Activity) -> tuple[int, int]:
     week_start=Weekday(),
 )
 def churn_table(
-    table: pd.DataFrame,
+    table: TableLike,
     *,
     freq: str = "M",
     active_days: int | None = None,
@@ -326,7 +327,7 @@ def churn_table(
 
     Parameters
     ----------
-    table : pandas.DataFrame
+    table : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         A subscription table or a transaction log (then ``active_days`` is required).
     freq : {"W", "M", "Q", "Y", "D"}
         Period length; only periods observed to their end are reported.

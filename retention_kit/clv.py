@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .inputs import TableLike
 from . import _engine, _neutral
 from .errors import RetentionDataError
 from .validation import (
@@ -99,7 +100,7 @@ def _unit_length(freq: str) -> float:
     freq_multiplier=MULTIPLIER,
 )
 def rfm_summary(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     freq: str = "W",
     observation_end: str | pd.Timestamp,
@@ -126,7 +127,7 @@ def rfm_summary(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical transactions (``customer_id``, ``date``, ``amount``).
     freq : {"D", "W", "M"}
         Period of the summary.
@@ -218,7 +219,7 @@ def rfm_summary(
     monetary=Flag(),
 )
 def calibration_holdout(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     calibration_end: str | pd.Timestamp,
     observation_end: str | pd.Timestamp,
@@ -799,7 +800,7 @@ def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, ma
 )
 def cumulative_repeat_transactions(
     model: TransactionModel,
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
@@ -873,7 +874,7 @@ def cumulative_repeat_transactions(
 )
 def p_alive_history(
     model: TransactionModel,
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     customer_id: Any,
     end: str | pd.Timestamp,
@@ -957,7 +958,7 @@ _SEGMENTS = [  # (name, recency scores, frequency-monetary scores), first match 
     bins=Integer(low=2),
 )
 def rfm_segments(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     observation_end: str | pd.Timestamp,
     bins: int = 5,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from .inputs import TableLike
 from . import _engine, _neutral
 from .errors import RetentionDataError
 from .validation import (
@@ -61,7 +62,7 @@ def _placed(
     summary=Flag(),
 )
 def cohort_table(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     freq: str = "M",
     kind: str = "on",
@@ -98,7 +99,7 @@ def cohort_table(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical transactions from :func:`load_transactions`.
     freq : {"W", "M", "Q", "Y", "D"}
         Cohort and period length. Weeks start on ``week_start`` (default Monday).
@@ -250,7 +251,7 @@ def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple
     week_start=Weekday(),
 )
 def repeat_purchase_rate(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     within_days: int | None = None,
     freq: str | None = None,
@@ -276,7 +277,7 @@ def repeat_purchase_rate(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical transactions.
     within_days : int, optional
         Window after the first purchase; ``None`` counts any later purchase.
@@ -343,7 +344,7 @@ def repeat_purchase_rate(
     observation_end=OBSERVATION_END,
 )
 def time_to_second_purchase(
-    transactions: pd.DataFrame, *, observation_end: str | pd.Timestamp | None = None
+    transactions: TableLike, *, observation_end: str | pd.Timestamp | None = None
 ) -> pd.Series:
     """Days between each repeat customer's first and second purchase day.
 
@@ -372,7 +373,7 @@ def time_to_second_purchase(
     week_start=Weekday(),
 )
 def returning_visitor_rate(
-    sessions: pd.DataFrame,
+    sessions: TableLike,
     *,
     freq: str = "M",
     observation_end: str | pd.Timestamp | None = None,
@@ -391,7 +392,7 @@ def returning_visitor_rate(
 
     Parameters
     ----------
-    sessions : pandas.DataFrame
+    sessions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical sessions from :func:`load_sessions` (``visitor_id``, ``date``).
     freq : {"D", "W", "M", "Q", "Y"}
     observation_end : date, optional

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .inputs import TableLike
 from . import _engine, _neutral
 from .validation import ACTIVE_DAYS, OBSERVATION_END, Freq, Log, Weekday, validate_params
 from .activity import Activity, day, rule_text, subscriptions_activity, transactions_activity
@@ -43,7 +44,7 @@ def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end
     week_start=Weekday(),
 )
 def customer_counts(
-    transactions: pd.DataFrame,
+    transactions: TableLike,
     *,
     freq: str,
     active_days: int,
@@ -87,7 +88,7 @@ def customer_counts(
 
     Parameters
     ----------
-    transactions : pandas.DataFrame
+    transactions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical transactions from :func:`load_transactions` (``customer_id``, ``date``).
     freq : {"W", "M", "Q", "Y", "D"}
         Period length: week, month, quarter, year (calendar), or day.
@@ -153,7 +154,7 @@ def customer_counts(
     week_start=Weekday(),
 )
 def subscription_counts(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     freq: str,
     observation_end: str | pd.Timestamp | None = None,
@@ -169,7 +170,7 @@ def subscription_counts(
 
     Parameters
     ----------
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (computed there)
         Canonical spells from :func:`load_subscriptions`
         (``customer_id, start_date, end_date``).
     freq : {"W", "M", "Q", "Y", "D"}

@@ -22,13 +22,27 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Union
 
 import numpy as np
 import pandas as pd
 
 from .errors import RetentionDataError
 
-__all__ = ["TableKind", "KINDS", "canonical", "observation_end", "require_columns"]
+__all__ = ["TableKind", "KINDS", "TableLike", "canonical", "observation_end", "require_columns"]
+
+if TYPE_CHECKING:  # the engines are optional: named for type checkers only
+    import duckdb
+    import polars
+    import pyspark.sql
+
+    TableLike = Union[
+        pd.DataFrame, polars.DataFrame, polars.LazyFrame, duckdb.DuckDBPyRelation, pyspark.sql.DataFrame
+    ]
+else:
+    #: A table a public function accepts: a pandas DataFrame, a Polars DataFrame or
+    #: LazyFrame, a DuckDB relation or a PySpark DataFrame (see ``validation.Log``).
+    TableLike = pd.DataFrame
 
 
 @dataclass(frozen=True)

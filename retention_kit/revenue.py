@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .inputs import TableLike
 from .activity import Activity, day, subscriptions_activity
 from .errors import RetentionDataError
 from .validation import OBSERVATION_END, DateLike, Freq, Integer, Log, validate_params
@@ -48,7 +49,7 @@ def _mrr_at(act: Activity, mrr: np.ndarray, snapshots: np.ndarray) -> np.ndarray
     observation_end=OBSERVATION_END,
 )
 def mrr_movements(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     freq: str = "M",
     observation_end: str | pd.Timestamp | None = None,
@@ -82,7 +83,7 @@ def mrr_movements(
 
     Parameters
     ----------
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         Spells from :func:`load_subscriptions` with an ``mrr`` column.
     freq : {"M", "Q", "Y", "W", "D"}
         Period length; only complete periods are reported.
@@ -145,7 +146,7 @@ def mrr_movements(
     observation_end=OBSERVATION_END,
 )
 def revenue_retention(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     start: str | pd.Timestamp,
     end: str | pd.Timestamp,
@@ -167,7 +168,7 @@ def revenue_retention(
 
     Parameters
     ----------
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         Spells from :func:`load_subscriptions` with an ``mrr`` column.
     start, end : date
         The window: MRR at the start of day ``start`` versus the start of day ``end``
@@ -231,7 +232,7 @@ def revenue_retention(
     observation_end=OBSERVATION_END,
 )
 def revenue_retention_table(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     months: int = 12,
     every: int = 6,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize
 
+from .inputs import TableLike
 from . import _engine
 from .activity import subscriptions_activity
 from .errors import ConvergenceError, RetentionDataError
@@ -112,7 +113,7 @@ def fit_sbg(alive: Sequence[int] | np.ndarray) -> SBGFit:
     by=[Text(what="a column name"), None],
 )
 def tenure_table(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     observation_end: str | pd.Timestamp,
     by: str | None = None,
@@ -125,7 +126,7 @@ def tenure_table(
 
     Parameters
     ----------
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         Spells from :func:`load_subscriptions`.
     observation_end : date
         Last day the data covers. Required so that results are reproducible: the same
@@ -294,7 +295,7 @@ def _median(curve: pd.DataFrame) -> float:
     unit_days=Number(low=0, closed="neither", what="a number of days"),
 )
 def kaplan_meier(
-    subscriptions: pd.DataFrame,
+    subscriptions: TableLike,
     *,
     observation_end: str | pd.Timestamp,
     by: str | None = None,
@@ -310,7 +311,7 @@ def kaplan_meier(
 
     Parameters
     ----------
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         Spells from :func:`load_subscriptions`.
     observation_end : date
         Last day the data covers (see :func:`tenure_table`).

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from ..inputs import TableLike
 from ..errors import RetentionDataError, describe_rows
 from ..periods import period_freq
 from ..validation import (
@@ -42,7 +43,7 @@ __all__ = ["nps_table", "churn_by_nps_group"]
     min_responses=Integer(low=1, text="a whole number of at least 1"),
 )
 def nps_table(
-    df: pd.DataFrame,
+    df: TableLike,
     *,
     score_col: str = "score",
     by: str | Sequence[str] | None = None,
@@ -61,7 +62,7 @@ def nps_table(
 
     Parameters
     ----------
-    df : pandas.DataFrame
+    df : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         One row per response, for example from :func:`~retention_kit.load_survey`.
     score_col : str
         Column of 0-10 scores (any form :func:`parse_scores` accepts); invalid scores
@@ -235,8 +236,8 @@ def nps_table(
     confidence=CONFIDENCE,
 )
 def churn_by_nps_group(
-    survey: pd.DataFrame,
-    subscriptions: pd.DataFrame,
+    survey: TableLike,
+    subscriptions: TableLike,
     *,
     months: int,
     observation_end: str | pd.Timestamp,
@@ -256,9 +257,9 @@ def churn_by_nps_group(
 
     Parameters
     ----------
-    survey : pandas.DataFrame
+    survey : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         From :func:`load_survey` with ``customer_id`` and ``date``.
-    subscriptions : pandas.DataFrame
+    subscriptions : pandas.DataFrame, or a Polars, DuckDB or PySpark table (collected to pandas)
         From :func:`load_subscriptions`.
     months : int
         Window after the response.
