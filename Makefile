@@ -22,9 +22,12 @@ test: $(STAMP)
 report: $(STAMP)
 	$(BIN)/retention-kit report --out reports
 
-## Performance benchmark (not part of the tests): writes benchmarks/results/benchmark.md.
+## Performance benchmarks (not part of the tests): benchmarks/results/benchmark.md (analyst
+## scale, export files), then benchmarks/results/scale.md (a 100M-row Parquet lake on DuckDB,
+## Polars and Spark).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --out benchmarks/results
+	$(BIN)/python benchmarks/scale.py --out benchmarks/results
 
 ## Open JupyterLab on the notebooks.
 lab: $(STAMP)
