@@ -77,7 +77,7 @@ def is_foreign(table: object) -> bool:
     if isinstance(table, pd.DataFrame):
         return False
     module = type(table).__module__.split(".")[0]
-    if module not in {"polars", "duckdb", "pyspark", "narwhals"}:
+    if module not in {"polars", "duckdb", "pyspark"}:
         return False
     nw = _nw()
     try:
@@ -159,10 +159,13 @@ def inspect(table: object, *, kind: str, param: str | None = None, need: Sequenc
     schema = lf.collect_schema()
     wanted = (id_col, *date_cols, *need)
     missing = [c for c in wanted if c not in schema]
+    fix = (f"rename or cast it in {engine} (README: 'Bigger than one machine'), or load Parquet files "
+           f"with retention_kit.{loader}(..., lazy=True)")
     if missing:
         raise RetentionDataError(
-            f"{name}: missing canonical column(s) {missing}; got {list(schema)}. Load the "
-            f"export with retention_kit.{loader}(...), which maps your column names.",
+            f"{name}: missing canonical column(s) {missing}; got {list(schema)}. Select the columns "
+            f"under the canonical names in {engine} (README: 'Bigger than one machine'), or load "
+            f"Parquet files with retention_kit.{loader}(..., lazy=True), which maps your column names.",
             parameter=name, column=missing[0],
         )
     casts = []
@@ -171,19 +174,31 @@ def inspect(table: object, *, kind: str, param: str | None = None, need: Sequenc
         if dtype == nw.Date:
             casts.append(nw.col(col).cast(nw.Datetime("us")))
         elif isinstance(dtype, nw.Datetime) or dtype == nw.Datetime:
-            if getattr(dtype, "time_zone", None) and engine in {"Polars", "pandas"}:
+            zone = getattr(dtype, "time_zone", None)
+            if zone and engine in {"Polars", "pandas"}:
                 casts.append(nw.col(col).dt.replace_time_zone(None))  # the local wall-clock time
+            elif zone and engine == "DuckDB":
+                # a TIMESTAMPTZ is an instant: its calendar day depends on a zone it does not
+                # carry (DuckDB would use the session's), so the kit cannot know which is meant
+                raise RetentionDataError(
+                    f"{name}[{col!r}] is a timestamp with time zone (TIMESTAMPTZ), whose calendar day "
+                    "depends on the zone it is read in. Convert it in SQL to the local time that is "
+                    f"meant, for example timezone('Asia/Tehran', {col}) AS {col}, which gives a "
+                    "plain TIMESTAMP.",
+                    parameter=name, column=col,
+                )
+            # Spark: every timestamp is read in the session time zone (spark.sql.session.timeZone)
         else:
             raise RetentionDataError(
-                f"{name}[{col!r}] is not a datetime column ({dtype}); load the export with "
-                f"retention_kit.{loader}(...), which parses dates.",
+                f"{name}[{col!r}] is not a datetime column ({dtype}): cast it to a timestamp or date, "
+                f"or {fix}, which parses dates.",
                 parameter=name, column=col,
             )
     for col in need:
         if not schema[col].is_numeric():
             raise RetentionDataError(
-                f"{name}[{col!r}] is not a numeric column ({schema[col]}); load the export with "
-                f"retention_kit.{loader}(...), which parses amounts.",
+                f"{name}[{col!r}] is not a numeric column ({schema[col]}): cast it to a number, "
+                f"or {fix}, which parses amounts.",
                 parameter=name, column=col,
             )
     lf = lf.select(*wanted)
@@ -199,6 +214,8 @@ def inspect(table: object, *, kind: str, param: str | None = None, need: Sequenc
     for col in date_cols:
         if col not in optional:
             stats.append(nw.col(col).is_null().cast(nw.Int64).sum().alias(f"null_{col}"))
+    for col in need:
+        stats.append(nw.col(col).is_null().cast(nw.Int64).sum().alias(f"null_{col}"))
     if kind == "subscriptions":
         stats.append(nw.col("end_date").max().alias("last_end"))
         stats.append((nw.col("end_date") < nw.col("start_date")).cast(nw.Int64).sum().alias("backwards"))
@@ -209,14 +226,22 @@ def inspect(table: object, *, kind: str, param: str | None = None, need: Sequenc
     if int(row["blank_ids"]):
         raise RetentionDataError(
             f"{name}[{id_col!r}]: {int(row['blank_ids']):,} rows have no {id_col.replace('_', ' ')}. "
-            f"Load the export with retention_kit.{loader}(...), which reports or excludes them "
-            "(blank_ids='exclude').",
+            f"Filter them out in {engine} (they are counted nowhere else), or load Parquet files with "
+            f"retention_kit.{loader}(..., lazy=True, blank_ids='exclude'), which counts them.",
             parameter=name, column=id_col,
         )
     for col in date_cols:
         if col not in optional and int(row[f"null_{col}"]):
             raise RetentionDataError(
-                f"{name}[{col!r}]: {int(row[f'null_{col}']):,} rows have no date.",
+                f"{name}[{col!r}]: {int(row[f'null_{col}']):,} rows have no date: filter them out "
+                f"in {engine}, or {fix}, which reports them.",
+                parameter=name, column=col,
+            )
+    for col in need:
+        if int(row[f"null_{col}"]):
+            raise RetentionDataError(
+                f"{name}[{col!r}]: {int(row[f'null_{col}']):,} rows have no {col}, and a sum would skip "
+                f"them silently: fill or filter them in {engine}, or {fix}, which refuses or reports them.",
                 parameter=name, column=col,
             )
     last = pd.Timestamp(row["last"])
@@ -242,7 +267,12 @@ def collect_table(table: object) -> pd.DataFrame:
     """A whole table of another engine, collected to pandas (through Arrow): the route of
     the functions that do not compute on other engines. Costs memory in proportion to
     the rows."""
-    return _collect(_nw().from_native(table).lazy())
+    nw = _nw()
+    lf = nw.from_native(table).lazy()
+    dates = [name for name, dtype in lf.collect_schema().items() if dtype == nw.Date]
+    if dates:  # Arrow dates would become Python objects in pandas; the kit computes on datetimes
+        lf = lf.with_columns(*[nw.col(name).cast(nw.Datetime("us")) for name in dates])
+    return _collect(lf)
 
 
 # --------------------------------------------------------------------------- expressions

@@ -290,3 +290,35 @@ def test_period_index_on_engines_equals_searchsorted(engine, bounds):
     # inside the periods the index is exact; outside it only has to say "outside"
     np.testing.assert_array_equal(got[inside], expected[inside])
     assert not ((got[~inside] >= 0) & (got[~inside] < len(days) - 1)).any()
+
+
+def test_null_amounts_are_refused_not_summed_as_zero():
+    tx = LOGS[1]["transactions"].copy()
+    tx.loc[[3, 7], "amount"] = np.nan
+    for table in (pl.from_pandas(tx), duckdb.from_df(tx)):
+        with pytest.raises(RetentionDataError, match="2 rows have no amount") as err:
+            rk.rfm_summary(table, freq="W", observation_end="2024-05-01")
+        assert err.value.column == "amount"
+        with pytest.raises(RetentionDataError, match="2 rows have no amount"):
+            rk.cohort_table(table, values="revenue")
+    # without the amounts, the same table is fine
+    _same(rk.cohort_table(tx), rk.cohort_table(pl.from_pandas(tx)))
+
+
+def test_duckdb_timestamps_with_time_zone_are_refused_naming_the_conversion():
+    tx = LOGS[1]["transactions"]
+    aware = duckdb.from_df(tx.assign(date=tx["date"].dt.tz_localize("America/New_York")))
+    with pytest.raises(RetentionDataError, match=r"TIMESTAMPTZ.*timezone\('Asia/Tehran', date\)") as err:
+        rk.customer_counts(aware, freq="M", active_days=30)
+    assert err.value.column == "date"
+
+
+@pytest.mark.parametrize("engine", ["polars", "duckdb"])
+def test_collected_functions_take_date_columns(engine):
+    tx = LOGS[1]["transactions"]
+    days = tx.assign(date=tx["date"].dt.normalize())
+    native = _convert(engine, days)
+    native = native.with_columns(pl.col("date").dt.date()) if engine == "polars" else native.project(
+        "customer_id, CAST(date AS DATE) AS date, amount")
+    kind, func = COLLECTED_CALLS["churn_rate"]
+    _same(func(days), func(native))
