@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from .._compat import import_lifetimes
+from . import _likelihoods
 from ..errors import ConvergenceError, RetentionDataError
 from ..validation import PENALIZER, UNIT_DAYS, Flag, check_param
 
@@ -62,6 +63,19 @@ def _observed_information_covariance(log_likelihood: Callable[[np.ndarray], floa
                 - log_likelihood(x0 - steps[i] + steps[j]) + log_likelihood(x0 - steps[i] - steps[j])
             ) / (4 * step * step)
             hessian[i, j] = hessian[j, i] = value
+    information = -hessian
+    if not np.all(np.isfinite(information)):
+        return np.full((k, k), np.nan)
+    try:
+        np.linalg.cholesky(information)
+    except np.linalg.LinAlgError:
+        return np.full((k, k), np.nan)
+    return np.linalg.inv(information)
+
+
+def _information_covariance(hessian: np.ndarray) -> np.ndarray:
+    """Inverse of minus a Hessian; NaN where it is not negative definite."""
+    k = len(hessian)
     information = -hessian
     if not np.all(np.isfinite(information)):
         return np.full((k, k), np.nan)
@@ -107,7 +121,12 @@ class FittedModel:
         if cached is None:
             x0 = np.log(self.params_.to_numpy(dtype=float))
             with _quiet():
-                cached = _observed_information_covariance(self._log_likelihood, x0)
+                gradient = getattr(self, "_log_likelihood_gradient", None)
+                if gradient is None:
+                    cached = _observed_information_covariance(self._log_likelihood, x0)
+                else:
+                    cached = _information_covariance(
+                        _likelihoods.gradient_hessian(lambda u: gradient(u)[1], x0))
             # frozen dataclasses (SBGFit) refuse setattr; the cache is not part of the value
             self.__dict__["_log_covariance_cache"] = cached
         return cached
@@ -236,9 +255,87 @@ class SummaryModel(FittedModel):
         """The columns the model is fitted on (checked), and the customers left out by reason."""
         raise NotImplementedError
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        """Run the maximum-likelihood fit on ``data`` (unique rows) with ``weights``; sets ``params_``."""
+    #: the kit's log-likelihood, ``(theta, stats, gradient) -> (value, gradient)``
+    #: (:mod:`retention_kit.models._likelihoods`)
+    _likelihood: ClassVar[Callable[..., tuple[float, np.ndarray | None]]]
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    #: parameters measured in time units: fitted on times scaled to max(T) = 1, as lifetimes does
+    _time_params: ClassVar[tuple[str, ...]] = ()
+    #: lifetimes' penalty: ``penalizer * sum(theta**2)`` added to the mean negative
+    #: log-likelihood per customer (True: BG/NBD, MBG/NBD, Gamma-Gamma) or to the sum
+    #: over customers (False: Pareto/NBD, as lifetimes' plain fit)
+    _penalty_per_customer: ClassVar[bool] = True
+
+    def _stats(self, data: pd.DataFrame, weights: np.ndarray) -> Any:
+        """The sufficient statistics of ``data`` (unique rows) with ``weights``."""
         raise NotImplementedError
+
+    def _time_scale(self, data: pd.DataFrame) -> float:
+        return 1.0
+
+    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
+        """Maximum-likelihood fit on ``data`` (unique rows) with ``weights``; sets ``params_``.
+
+        The kit's own likelihood and exact gradient, L-BFGS-B then Newton steps on the
+        log-parameters (:func:`~retention_kit.models._likelihoods.maximize`), on times
+        scaled so that the longest ``T`` is 1 and with lifetimes' penalty on the scaled
+        parameters, so that the estimates are those of lifetimes' fitters.
+        """
+        stats = self._stats(data, weights)
+        scale = self._time_scale(data)
+        fitted = stats.scaled(scale) if scale != 1.0 else stats
+        n = stats.customers
+        penalty = self.penalizer * (1.0 if self._penalty_per_customer else 1.0 / n)
+        likelihood = type(self)._likelihood
+
+        def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+            theta = np.exp(u)
+            ll, g = likelihood(theta, fitted, True)
+            value = -ll / n + penalty * float(theta @ theta)
+            return value, theta * (-g / n + 2.0 * penalty * theta)
+
+        u = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1))
+        theta = np.exp(u)
+        for i, name in enumerate(self._param_names):
+            if name in self._time_params:
+                theta[i] /= scale
+        self.params_ = pd.Series(theta, index=list(self._param_names))
+        self._scale = scale
+        self._negative_log_likelihood_ = objective(u)[0]
+        self.__dict__["_stats_"] = stats
+        self.data = data.assign(weights=np.asarray(weights))
+
+    def _theta(self) -> np.ndarray:
+        """The fitted parameters in the order of ``_param_names``."""
+        self._require_fitted()
+        return self.params_[list(self._param_names)].to_numpy(dtype=float)
+
+    def _log_likelihood(self, log_params: np.ndarray) -> float:
+        return float(type(self)._likelihood(np.exp(log_params), self.__dict__["_stats_"], False)[0])
+
+    def _log_likelihood_gradient(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Log-likelihood (no penalty) and its exact gradient in the log-parameters."""
+        theta = np.exp(np.asarray(log_params, dtype=float))
+        ll, g = type(self)._likelihood(theta, self.__dict__["_stats_"], True)
+        return float(ll), theta * g
+
+    # -- lifetimes' names for the standard errors -------------------------------------------
+    @property
+    def variance_matrix_(self) -> pd.DataFrame:
+        """lifetimes' name for :attr:`covariance_`."""
+        return self.covariance_
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """lifetimes' name for ``summary["se"]``."""
+        return self.summary["se"].rename(None).rename_axis(None)
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """lifetimes' 95 % intervals (estimate +- 1.96 se; ``summary`` has the log-scale ones)."""
+        se = self.standard_errors_
+        return pd.DataFrame({"lower 95% bound": self.params_ - _Z95 * se,
+                             "upper 95% bound": self.params_ + _Z95 * se}, index=self.params_.index)
 
     # -- the fit entry point ------------------------------------------------------------
     def _fit_summary(
@@ -259,26 +356,21 @@ class SummaryModel(FittedModel):
         unit = self._fit_time_unit(summary, time_unit_days)
         columns = list(data.columns)
         if compress:
-            packed = data.groupby(columns, sort=True).size().rename("weights").reset_index()
-            rows, weights = packed[columns], packed["weights"].to_numpy()
+            values, counts = _likelihoods.compress_rows([data[c].to_numpy() for c in columns])
+            rows, weights = pd.DataFrame(dict(zip(columns, values))), counts
         else:
             rows, weights = data.reset_index(drop=True), np.ones(len(data), dtype=np.int64)
+        del data
         lifetimes_utils = import_lifetimes().utils
-        state = np.random.get_state() if self._seed is not None else None
         try:
-            if self._seed is not None:
-                np.random.seed(self._seed)
             with _quiet():
                 self._maximize(rows, weights)
-        except lifetimes_utils.ConvergenceError as exc:
+        except (_likelihoods.FitFailed, lifetimes_utils.ConvergenceError) as exc:
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge ({str(exc).strip().splitlines()[0]}). "
                 f"{self._convergence_hint}",
                 parameter="penalizer",
             ) from None
-        finally:
-            if state is not None:
-                np.random.set_state(state)
         if not np.all(np.isfinite(self.params_.to_numpy(dtype=float))) or (self.params_ <= 0).any():
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge (estimates {self.params_.to_dict()}). "
@@ -375,6 +467,13 @@ class TransactionModel(SummaryModel):
             )
         data.columns = ["frequency", "recency", "T"]
         return data, {}
+
+    def _stats(self, data: pd.DataFrame, weights: np.ndarray) -> _likelihoods.TransactionStats:
+        return _likelihoods.TransactionStats.from_rows(data["frequency"].to_numpy(), data["recency"].to_numpy(),
+                                                       data["T"].to_numpy(), weights)
+
+    def _time_scale(self, data: pd.DataFrame) -> float:
+        return 1.0 / float(data["T"].max())  # lifetimes' _scale_time
 
     def _fitted_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         d = self.data  # lifetimes keeps the fitted rows, in the summary's units
