@@ -475,6 +475,10 @@ class TransactionModel(SummaryModel):
     def _time_scale(self, data: pd.DataFrame) -> float:
         return 1.0 / float(data["T"].max())  # lifetimes' _scale_time
 
+    def predict(self, t, frequency, recency, T):  # noqa: N803 - lifetimes' name and signature
+        """lifetimes' alias of ``conditional_expected_number_of_purchases_up_to_time``."""
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
+
     def _fitted_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         d = self.data  # lifetimes keeps the fitted rows, in the summary's units
         return (d["frequency"].to_numpy(), d["recency"].to_numpy(dtype=float),
