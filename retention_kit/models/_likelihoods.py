@@ -34,7 +34,7 @@ for heavy buyers, and where :math:`t_x = T` the integral is 0: P(alive) = 1.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -58,55 +58,145 @@ _PANEL_NODES = (_NODES + 1) / 2  # on [0, 1]
 _LOG_HALF_PANEL_WEIGHTS = np.log(_WEIGHTS / 2)
 
 
+_CHUNK = 1 << 16  # rows per block in the per-row passes: temporaries stay small
+
+
 def _dot(a: np.ndarray, b: np.ndarray) -> float:
-    """Weighted sum without BLAS (a threaded BLAS dot costs more than it saves here)."""
-    return float(np.sum(a * b))
+    """Sum of products without BLAS (a threaded BLAS dot costs more than it saves here)."""
+    return float(np.einsum("i,i->", a, b))
 
 
 class FitFailed(Exception):
     """The optimiser did not reach a maximum (the caller turns it into ConvergenceError)."""
 
 
+def _codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes (intp) of a column and its sorted distinct values."""
+    code, unique = pd.factorize(np.asarray(column), sort=True)
+    return code, np.asarray(unique)
+
+
+def unique_rows(columns: list[np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Unique rows of equal-length columns, sorted, as codes into each column's distinct values.
+
+    Returns ``(codes, uniques, counts)``: row ``k`` is ``uniques[j][codes[j][k]]`` for each
+    column ``j`` and occurs ``counts[k]`` times. Each column is factorised (hashing), the
+    codes are folded into one integer key per row, and the key is sorted in place and
+    counted: memory stays about two integer arrays of the input's length.
+    """
+    uniques: list[np.ndarray] = []
+    key: np.ndarray | None = None
+    for column in columns:
+        code, unique = _codes(column)
+        uniques.append(unique)
+        if key is None:
+            key = code.astype(np.int64, copy=False)
+        else:
+            if float(len(unique)) * float(key.max() + 1) >= 2.0**62:  # pragma: no cover - absurd sizes
+                raise ValueError("too many distinct values to compress")
+            key *= len(unique)
+            key += code
+        del code
+    assert key is not None
+    key.sort()
+    n = len(key)
+    starts = np.empty(n, dtype=bool)
+    starts[:1] = True
+    np.not_equal(key[1:], key[:-1], out=starts[1:])
+    first = np.flatnonzero(starts)
+    del starts
+    keys = key[first]
+    del key
+    counts = np.diff(first, append=n)
+    del first
+    codes = []
+    for unique in reversed(uniques[1:]):
+        keys, code = np.divmod(keys, len(unique))
+        codes.append(code)
+    codes.append(keys)
+    return codes[::-1], uniques, counts
+
+
+def compress_rows(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Unique rows of equal-length columns (sorted) and their counts."""
+    codes, uniques, counts = unique_rows(columns)
+    return [u[c] for u, c in zip(uniques, codes)], counts
+
+
 @dataclass
 class TransactionStats:
-    """Unique rows ``(x, t_x, T)`` with weights, and each column's distinct values.
+    """Unique rows ``(x, t_x, T)`` with weights ``w``, as codes into each column's distinct values.
 
-    ``ix``, ``itx`` and ``iT`` index the distinct values ``ux``, ``utx`` and ``uT``
-    (functions of the parameters are computed once per distinct value), ``wx`` sums
-    the weights by distinct ``x``.
+    Row ``k`` is ``(ux[ix[k]], utx[itx[k]], uT[iT[k]])``, sorted by ``x``: functions of
+    the parameters are computed once per distinct value and gathered. Parameter-free
+    aggregates are computed once: ``wx`` (weights by distinct ``x``), ``wT`` and ``xwT``
+    (weights and weighted ``x`` by distinct ``T``) and ``first_buyer`` (the first row
+    with ``x > 0``).
     """
 
-    x: np.ndarray
-    t_x: np.ndarray
-    T: np.ndarray
-    w: np.ndarray
     ux: np.ndarray
     ix: np.ndarray
     utx: np.ndarray
     itx: np.ndarray
     uT: np.ndarray
     iT: np.ndarray
-    wx: np.ndarray
+    w: np.ndarray
+    wx: np.ndarray = field(init=False, repr=False)
+    wT: np.ndarray = field(init=False, repr=False)
+    xwT: np.ndarray = field(init=False, repr=False)
+    first_buyer: int = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.w = np.asarray(self.w, dtype=float)
+        if len(self.ix) > 1 and np.any(self.ix[1:] < self.ix[:-1]):
+            order = np.argsort(self.ix, kind="stable")
+            self.ix, self.itx, self.iT, self.w = self.ix[order], self.itx[order], self.iT[order], self.w[order]
+        self.wx = np.bincount(self.ix, weights=self.w, minlength=len(self.ux))
+        self.wT = np.bincount(self.iT, weights=self.w, minlength=len(self.uT))
+        self.xwT = np.bincount(self.iT, weights=self.w * self.ux[self.ix], minlength=len(self.uT))
+        self.first_buyer = int(np.searchsorted(self.ix, int(np.searchsorted(self.ux, 0.0, side="right"))))
 
     @classmethod
     def from_rows(cls, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, w: np.ndarray) -> TransactionStats:
-        x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-        w = np.asarray(w, dtype=float)
-        ix, ux = pd.factorize(x, sort=True)
-        itx, utx = pd.factorize(t_x, sort=True)
-        iT, uT = pd.factorize(T, sort=True)
-        wx = np.bincount(ix, weights=w, minlength=len(ux))
-        return cls(x, t_x, T, w, np.asarray(ux, dtype=float), ix, np.asarray(utx, dtype=float), itx,
-                   np.asarray(uT, dtype=float), iT, wx)
+        """Statistics of the given rows (not merged) with weights ``w``."""
+        (ix, ux), (itx, utx), (iT, uT) = (_codes(np.asarray(v, dtype=float)) for v in (x, t_x, T))
+        return cls(ux, ix, utx, itx, uT, iT, np.asarray(w, dtype=float))
+
+    @classmethod
+    def compress(cls, x: np.ndarray, t_x: np.ndarray, T: np.ndarray) -> TransactionStats:
+        """Statistics of the unique rows of per-customer columns, with their counts as weights."""
+        (ix, itx, iT), (ux, utx, uT), counts = unique_rows([x, t_x, T])
+        return cls(ux.astype(float), ix, utx.astype(float), itx, uT.astype(float), iT, counts)
 
     def scaled(self, factor: float) -> TransactionStats:
         """The same rows with times multiplied by ``factor``."""
-        return TransactionStats(self.x, self.t_x * factor, self.T * factor, self.w, self.ux, self.ix,
-                                self.utx * factor, self.itx, self.uT * factor, self.iT, self.wx)
+        return replace(self, utx=self.utx * factor, uT=self.uT * factor)
+
+    def thinned(self, step: int) -> TransactionStats:
+        """Every ``step``-th row, weighted up to the same number of customers (a start for the fit)."""
+        w = self.w[::step]
+        return replace(self, ix=self.ix[::step], itx=self.itx[::step], iT=self.iT[::step],
+                       w=w * (self.customers / float(w.sum())))
+
+    @property
+    def x(self) -> np.ndarray:
+        return self.ux[self.ix]
+
+    @property
+    def t_x(self) -> np.ndarray:
+        return self.utx[self.itx]
+
+    @property
+    def T(self) -> np.ndarray:  # noqa: N802 - the model's notation
+        return self.uT[self.iT]
+
+    @property
+    def rows(self) -> int:
+        return len(self.w)
 
     @property
     def customers(self) -> float:
-        return float(self.w.sum())
+        return float(self.wx.sum())
 
 
 @dataclass
@@ -122,35 +212,6 @@ class SpendStats:
         return float(self.w.sum())
 
 
-def compress_rows(columns: list[np.ndarray]) -> tuple[list[np.ndarray], np.ndarray]:
-    """Unique rows of equal-length columns (sorted) and their counts.
-
-    Each column is factorised (hashing, no sort of the full length), the codes are
-    combined into one integer key per row, and the keys counted: memory stays a few
-    integer arrays of the input's length.
-    """
-    codes, uniques = [], []
-    for column in columns:
-        code, unique = pd.factorize(np.asarray(column), sort=True)
-        codes.append(code)
-        uniques.append(np.asarray(unique))
-    sizes = [len(u) for u in uniques]
-    if float(np.prod([float(s) for s in sizes])) >= 2.0**62:  # pragma: no cover - absurd sizes
-        raise ValueError("too many distinct values to compress")
-    key = codes[0].astype(np.int64, copy=True)
-    for code, size in zip(codes[1:], sizes[1:]):
-        key *= size
-        key += code
-    del codes
-    keys, counts = np.unique(key, return_counts=True)
-    del key
-    rows = []
-    for unique, size in zip(reversed(uniques), reversed(sizes)):
-        keys, code = np.divmod(keys, size)
-        rows.append(unique[code])
-    return rows[::-1], counts
-
-
 # -- BG/NBD and MBG/NBD ----------------------------------------------------------------------
 
 def _beta_geo(theta: np.ndarray, st: TransactionStats, modified: bool,
@@ -163,41 +224,67 @@ def _beta_geo(theta: np.ndarray, st: TransactionStats, modified: bool,
     :math:`d = \\ln a - \\ln(b+x-1) - (r+x)[\\ln(\\alpha+t_x) - \\ln(\\alpha+T)]`.
     MBG/NBD (lifetimes' form): :math:`b + x \\to b + x + 1` in the beta function,
     :math:`b + x - 1 \\to b + x` in ``d``, and no :math:`\\delta_{x>0}`.
+
+    Only the last term needs a pass over the rows (and only over the rows with
+    ``x > 0`` for BG/NBD, where it is not 0); the others are sums over distinct ``x``
+    and ``T`` of parameter-free aggregates.
     """
     r, alpha, a, b = (float(v) for v in theta)
     k = 1.0 if modified else 0.0
-    ux, wx = st.ux, st.wx
-    n = st.customers
-    LT_u = np.log(alpha + st.uT)
-    LR_u = np.log(alpha + st.utx)
-    LT = LT_u[st.iT]
-    diff = LR_u[st.itx] - LT  # ln(alpha + t_x) - ln(alpha + T) <= 0
-    rx_u = r + ux
-    c_u = np.log(a) - np.log(b + np.maximum(ux, 1.0 - k) - 1.0 + k)
-    rx = rx_u[st.ix]
-    d = c_u[st.ix] - rx * diff
-    if not modified:
-        d[st.x <= 0] = -np.inf
-    w = st.w
-    per_x = (special.gammaln(rx_u) - special.gammaln(r) + r * np.log(alpha)
+    ux, wx, n = st.ux, st.wx, st.customers
+    log_alpha_T = np.log(alpha + st.uT)
+    log_alpha_tx = np.log(alpha + st.utx)
+    bx = b + np.maximum(ux, 1.0 - k) - 1.0 + k  # b + x - 1 (BG/NBD, x > 0) or b + x (MBG/NBD)
+    c_u = np.log(a) - np.log(bx)
+    per_x = (special.gammaln(r + ux) - special.gammaln(r) + r * np.log(alpha)
              + special.gammaln(a + b) + special.gammaln(b + ux + k) - special.gammaln(b)
              - special.gammaln(a + b + ux + k))
-    ll = _dot(wx, per_x) - _dot(w, (rx * LT)) + _dot(w, np.logaddexp(0.0, d))
+    # sum over rows of w (r + x) ln(alpha + T), by distinct T
+    rxw_T = r * st.wT + st.xwT
+    ll = _dot(wx, per_x) - _dot(rxw_T, log_alpha_T)
+    # ln(1 + e^d) over the rows where it is not 0
+    g_d = np.zeros(4)  # sums of w pi (dd/dr, dd/dalpha, 1, 1/bx)
+    start = 0 if modified else st.first_buyer
+    inv_T = 1.0 / (alpha + st.uT)
+    inv_tx = 1.0 / (alpha + st.utx)
+    inv_bx = 1.0 / bx
+    for lo in range(start, st.rows, _CHUNK):
+        hi = min(lo + _CHUNK, st.rows)
+        ix, itx, iT, w = st.ix[lo:hi], st.itx[lo:hi], st.iT[lo:hi], st.w[lo:hi]
+        diff = log_alpha_tx.take(itx)
+        diff -= log_alpha_T.take(iT)  # ln(alpha + t_x) - ln(alpha + T) <= 0
+        rx = ux.take(ix)
+        rx += r
+        d = c_u.take(ix)
+        d -= rx * diff
+        e = np.abs(d)
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # exp(-|d|)
+        softplus = np.log1p(e)
+        softplus += np.maximum(d, 0.0)
+        ll += _dot(w, softplus)
+        if not gradient:
+            continue
+        pi = np.where(d >= 0.0, 1.0, e)
+        e += 1.0
+        pi /= e  # expit(d)
+        pi *= w
+        g_d[0] += _dot(pi, diff)
+        diff = inv_T.take(iT)
+        diff -= inv_tx.take(itx)
+        diff *= rx
+        g_d[1] += _dot(pi, diff)
+        g_d[2] += float(pi.sum())
+        g_d[3] += _dot(pi, inv_bx.take(ix))
     if not gradient:
         return ll, None
-    pi = special.expit(d)
-    wpi = w * pi
-    inv_T = (1.0 / (alpha + st.uT))[st.iT]
-    inv_R = (1.0 / (alpha + st.utx))[st.itx]
     psi_ab = special.digamma(a + b)
     psi_abx = special.digamma(a + b + ux + k)
-    g_r = _dot(wx, special.digamma(rx_u)) + n * (np.log(alpha) - special.digamma(r)) \
-        - _dot(w, LT) - _dot(wpi, diff)
-    g_alpha = n * r / alpha - _dot(w, (rx * inv_T)) + _dot(wpi, (rx * (inv_T - inv_R)))
-    g_a = n * psi_ab - _dot(wx, psi_abx) + float(wpi.sum()) / a
-    inv_b = (1.0 / (b + np.maximum(ux, 1.0 - k) - 1.0 + k))[st.ix]
-    g_b = n * (psi_ab - special.digamma(b)) + _dot(wx, (special.digamma(b + ux + k) - psi_abx)) \
-        - _dot(wpi, inv_b)
+    g_r = _dot(wx, special.digamma(r + ux)) + n * (np.log(alpha) - special.digamma(r)) \
+        - _dot(st.wT, log_alpha_T) - g_d[0]
+    g_alpha = n * r / alpha - _dot(rxw_T, inv_T) + g_d[1]
+    g_a = n * psi_ab - _dot(wx, psi_abx) + g_d[2] / a
+    g_b = n * (psi_ab - special.digamma(b)) + _dot(wx, (special.digamma(b + ux + k) - psi_abx)) - g_d[3]
     return ll, np.array([g_r, g_alpha, g_a, g_b])
 
 
@@ -346,22 +433,19 @@ def gradient_hessian(gradient: Callable[[np.ndarray], np.ndarray], u: np.ndarray
     return (h + h.T) / 2
 
 
-def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray, *,
-             gradient_tolerance: float = 1e-6) -> np.ndarray:
-    """Minimise ``objective(u) -> (value, gradient)`` over the log-parameters ``u``.
-
-    L-BFGS-B from ``u0``, then Newton steps on the Hessian from differences of the exact
-    gradient until the step is below 1e-10 (the estimates are then exact to well below
-    1e-6 relative wherever the likelihood is curved). Raises :class:`FitFailed` when the
-    value is not finite or the gradient does not vanish.
-    """
+def _safe(objective: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
     def safe(u: np.ndarray) -> tuple[float, np.ndarray]:
         with np.errstate(all="ignore"):
             f, g = objective(u)
         if not np.isfinite(f) or not np.all(np.isfinite(g)):
             return np.inf, np.zeros_like(u)
         return f, g
+    return safe
 
+
+def _lbfgs_newton(safe: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray
+                  ) -> tuple[np.ndarray, float, np.ndarray, str]:
+    """L-BFGS-B from ``u0``, then Newton steps on the Hessian from differences of the exact gradient."""
     bounds = [(-30.0, 30.0)] * len(u0)
     result = optimize.minimize(safe, np.asarray(u0, dtype=float), jac=True, method="L-BFGS-B", bounds=bounds,
                                options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20})
@@ -387,8 +471,72 @@ def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np
         u, f, g = u - t * step, f_new, g_new
         if np.max(np.abs(t * step)) < 1e-10:
             break
+    return u, f, g, str(result.message)
+
+
+def _refine(safe: Callable[[np.ndarray], tuple[float, np.ndarray]], u: np.ndarray, hessian: np.ndarray,
+            gradient_tolerance: float) -> tuple[np.ndarray, float, np.ndarray] | None:
+    """Newton iterations on ``safe`` with a fixed approximate Hessian (from the start's fit).
+
+    Converges linearly, at a rate the size of the Hessian's relative error (a few per
+    cent from a thinned start), so a handful of evaluations of the full objective reach
+    steps below 1e-9. None when it does not (the caller falls back to the full search).
+    """
+    try:
+        np.linalg.cholesky(hessian)
+    except np.linalg.LinAlgError:
+        return None
+    f, g = safe(u)
+    for _ in range(25):
+        if not np.isfinite(f):
+            return None
+        step = np.linalg.solve(hessian, g)
+        if np.max(np.abs(step)) < 1e-9 and np.max(np.abs(g)) <= gradient_tolerance:
+            return u, f, g
+        t = 1.0
+        while True:
+            f_new, g_new = safe(u - t * step)
+            if f_new <= f + 1e-13 * max(1.0, abs(f)):
+                break
+            t /= 4
+            if t < 1e-3:
+                return None
+        u, f, g = u - t * step, f_new, g_new
+    return None
+
+
+def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray, *,
+             start: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
+             gradient_tolerance: float = 1e-6) -> np.ndarray:
+    """Minimise ``objective(u) -> (value, gradient)`` over the log-parameters ``u``.
+
+    With ``start`` (the same objective on a thinned sample of the rows, cheap to
+    evaluate): its minimum and Hessian are found first (L-BFGS-B, then Newton steps on
+    the Hessian from differences of the exact gradient), then Newton iterations on
+    ``objective`` with that Hessian, until the step is below 1e-9: a handful of
+    evaluations of the full objective. Without it, or when those iterations fail,
+    L-BFGS-B and Newton steps on ``objective`` itself. Raises :class:`FitFailed` when the
+    value is not finite or the gradient does not vanish.
+    """
+    safe = _safe(objective)
+    u0 = np.asarray(u0, dtype=float)
+    message = ""
+    if start is not None:
+        safe_start = _safe(start)
+        u_start, f_start, _, message = _lbfgs_newton(safe_start, u0)
+        if np.isfinite(f_start):
+            refined = _refine(safe, u_start, gradient_hessian(lambda z: safe_start(z)[1], u_start),
+                              gradient_tolerance)
+            if refined is not None:
+                return _checked(*refined, gradient_tolerance, message)
+            u0 = u_start
+    u, f, g, message = _lbfgs_newton(safe, u0)
+    return _checked(u, f, g, gradient_tolerance, message)
+
+
+def _checked(u: np.ndarray, f: float, g: np.ndarray, gradient_tolerance: float, message: str) -> np.ndarray:
     if not np.isfinite(f) or not np.all(np.isfinite(u)) or np.max(np.abs(g)) > gradient_tolerance:
-        raise FitFailed(f"the optimiser stopped at {np.exp(u)} with gradient {g} ({result.message})")
+        raise FitFailed(f"the optimiser stopped at {np.exp(u)} with gradient {g} ({message})")
     if np.any(np.abs(u) >= 29.999):
         raise FitFailed(f"an estimate ran to the edge of the parameter space ({np.exp(u)})")
     return u

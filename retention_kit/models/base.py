@@ -251,8 +251,9 @@ class SummaryModel(FittedModel):
         self.penalizer_coef = self.penalizer  # the name lifetimes' fitters read
 
     # -- what each model class supplies -------------------------------------------------
-    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
-        """The columns the model is fitted on (checked), and the customers left out by reason."""
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[Any, dict[str, int]]:
+        """The columns the model is fitted on (checked; a DataFrame or a dict of arrays), and
+        the customers left out by reason."""
         raise NotImplementedError
 
     #: the kit's log-likelihood, ``(theta, stats, gradient) -> (value, gradient)``
@@ -266,44 +267,74 @@ class SummaryModel(FittedModel):
     #: over customers (False: Pareto/NBD, as lifetimes' plain fit)
     _penalty_per_customer: ClassVar[bool] = True
 
-    def _stats(self, data: pd.DataFrame, weights: np.ndarray) -> Any:
-        """The sufficient statistics of ``data`` (unique rows) with ``weights``."""
+    def _stats(self, columns: dict[str, np.ndarray], compress: bool) -> Any:
+        """The sufficient statistics of ``columns`` (per customer): unique rows with counts
+        as weights when ``compress``, else every customer with weight 1."""
         raise NotImplementedError
 
-    def _time_scale(self, data: pd.DataFrame) -> float:
+    def _time_scale(self, stats: Any) -> float:
         return 1.0
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        """Maximum-likelihood fit on ``data`` (unique rows) with ``weights``; sets ``params_``.
+    #: rows above which the fit starts from a thinned sample of the rows
+    _thin_above: ClassVar[int] = 60_000
+    _thin_rows: ClassVar[int] = 30_000
 
-        The kit's own likelihood and exact gradient, L-BFGS-B then Newton steps on the
-        log-parameters (:func:`~retention_kit.models._likelihoods.maximize`), on times
-        scaled so that the longest ``T`` is 1 and with lifetimes' penalty on the scaled
-        parameters, so that the estimates are those of lifetimes' fitters.
+    def _maximize(self, stats: Any) -> None:
+        """Maximum-likelihood fit on the sufficient statistics ``stats``; sets ``params_``.
+
+        The kit's own likelihood and exact gradient on the log-parameters
+        (:func:`~retention_kit.models._likelihoods.maximize`), on times scaled so that the
+        longest ``T`` is 1 and with lifetimes' penalty on the scaled parameters, so that
+        the estimates are those of lifetimes' fitters. On many distinct rows the search
+        starts from the fit to every k-th row (weighted up to the same customers), whose
+        Hessian then drives Newton iterations on all the rows.
         """
-        stats = self._stats(data, weights)
-        scale = self._time_scale(data)
+        scale = self._time_scale(stats)
         fitted = stats.scaled(scale) if scale != 1.0 else stats
         n = stats.customers
         penalty = self.penalizer * (1.0 if self._penalty_per_customer else 1.0 / n)
         likelihood = type(self)._likelihood
 
-        def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
-            theta = np.exp(u)
-            ll, g = likelihood(theta, fitted, True)
-            value = -ll / n + penalty * float(theta @ theta)
-            return value, theta * (-g / n + 2.0 * penalty * theta)
+        def objective_on(st: Any) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+            def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+                theta = np.exp(u)
+                ll, g = likelihood(theta, st, True)
+                value = -ll / n + penalty * float(theta @ theta)
+                return value, theta * (-g / n + 2.0 * penalty * theta)
+            return objective
 
-        u = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1))
+        start = None
+        if hasattr(fitted, "thinned") and fitted.rows > self._thin_above:
+            start = objective_on(fitted.thinned(-(-fitted.rows // self._thin_rows)))
+        objective = objective_on(fitted)
+        u = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1), start=start)
         theta = np.exp(u)
         for i, name in enumerate(self._param_names):
             if name in self._time_params:
                 theta[i] /= scale
         self.params_ = pd.Series(theta, index=list(self._param_names))
         self._scale = scale
-        self._negative_log_likelihood_ = objective(u)[0]
         self.__dict__["_stats_"] = stats
-        self.data = data.assign(weights=np.asarray(weights))
+        self.__dict__.pop("data", None)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The rows the model was fitted on, with their ``weights`` (lifetimes' attribute),
+        in the summary's units; built on first access."""
+        cached = self.__dict__.get("data")
+        if cached is None:
+            stats = self.__dict__.get("_stats_")
+            if stats is None:
+                raise AttributeError("data")
+            cached = self.__dict__["data"] = self._data_frame(stats)
+        return cached
+
+    @data.setter
+    def data(self, value: pd.DataFrame) -> None:
+        self.__dict__["data"] = value
+
+    def _data_frame(self, stats: Any) -> pd.DataFrame:
+        raise NotImplementedError
 
     def _theta(self) -> np.ndarray:
         """The fitted parameters in the order of ``_param_names``."""
@@ -354,17 +385,12 @@ class SummaryModel(FittedModel):
         check_param("compress", compress, Flag())
         data, excluded = self._statistics(summary, **options)
         unit = self._fit_time_unit(summary, time_unit_days)
-        columns = list(data.columns)
-        if compress:
-            values, counts = _likelihoods.compress_rows([data[c].to_numpy() for c in columns])
-            rows, weights = pd.DataFrame(dict(zip(columns, values))), counts
-        else:
-            rows, weights = data.reset_index(drop=True), np.ones(len(data), dtype=np.int64)
+        stats = self._stats(data, compress)
         del data
         lifetimes_utils = import_lifetimes().utils
         try:
             with _quiet():
-                self._maximize(rows, weights)
+                self._maximize(stats)
         except (_likelihoods.FitFailed, lifetimes_utils.ConvergenceError) as exc:
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge ({str(exc).strip().splitlines()[0]}). "
@@ -380,7 +406,7 @@ class SummaryModel(FittedModel):
         self.__dict__.pop("_log_covariance_cache", None)
         self.unit_days_ = unit
         self.excluded_ = excluded
-        self.n_customers_ = int(np.sum(weights))
+        self.n_customers_ = int(round(stats.customers))
         self.summary_attrs_ = dict(summary.attrs)
         with _quiet():
             self.log_likelihood_ = float(self._log_likelihood(np.log(self.params_.to_numpy(dtype=float))))
@@ -452,28 +478,33 @@ class TransactionModel(SummaryModel):
         """
         return self._fit_summary(summary, time_unit_days=time_unit_days, compress=compress)
 
-    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[dict[str, np.ndarray], dict[str, int]]:
         f_col, r_col, t_col = _summary_columns(summary)
-        data = summary[[f_col, r_col, t_col]].astype(float)
-        if data.isna().any().any() or (data < 0).any().any():
+        # float views of the columns (no copy of the summary)
+        f, r, t = (summary[c].to_numpy(dtype=float) for c in (f_col, r_col, t_col))
+        if any(np.isnan(v).any() or (v < 0).any() for v in (f, r, t)):
             raise RetentionDataError(
                 "summary: frequency, recency and T must be non-negative numbers without NaN.",
                 parameter="summary",
             )
-        if (data[r_col] > data[t_col] + 1e-9).any():
+        if (r > t + 1e-9).any():
             raise RetentionDataError(
                 "summary: recency exceeds T for some customers; rebuild it with rfm_summary.",
                 parameter="summary",
             )
-        data.columns = ["frequency", "recency", "T"]
-        return data, {}
+        return {"frequency": f, "recency": r, "T": t}, {}
 
-    def _stats(self, data: pd.DataFrame, weights: np.ndarray) -> _likelihoods.TransactionStats:
-        return _likelihoods.TransactionStats.from_rows(data["frequency"].to_numpy(), data["recency"].to_numpy(),
-                                                       data["T"].to_numpy(), weights)
+    def _stats(self, columns: dict[str, np.ndarray], compress: bool) -> _likelihoods.TransactionStats:
+        f, r, t = columns["frequency"], columns["recency"], columns["T"]
+        if compress:
+            return _likelihoods.TransactionStats.compress(f, r, t)
+        return _likelihoods.TransactionStats.from_rows(f, r, t, np.ones(len(f)))
 
-    def _time_scale(self, data: pd.DataFrame) -> float:
-        return 1.0 / float(data["T"].max())  # lifetimes' _scale_time
+    def _time_scale(self, stats: _likelihoods.TransactionStats) -> float:
+        return 1.0 / float(stats.uT.max())  # lifetimes' _scale_time
+
+    def _data_frame(self, stats: _likelihoods.TransactionStats) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": stats.x, "recency": stats.t_x, "T": stats.T, "weights": stats.w})
 
     def predict(self, t, frequency, recency, T):  # noqa: N803 - lifetimes' name and signature
         """lifetimes' alias of ``conditional_expected_number_of_purchases_up_to_time``."""

@@ -132,7 +132,14 @@ class GammaGammaModel(SummaryModel, _lifetimes.GammaGammaFitter):
     _likelihood = staticmethod(_likelihoods.gamma_gamma)
     _param_names = ("p", "q", "v")
 
-    def _stats(self, data: pd.DataFrame, weights: np.ndarray) -> _likelihoods.SpendStats:
-        return _likelihoods.SpendStats(data["frequency"].to_numpy(dtype=float),
-                                       data["monetary_value"].to_numpy(dtype=float),
-                                       np.asarray(weights, dtype=float))
+    def _stats(self, columns: pd.DataFrame, compress: bool) -> _likelihoods.SpendStats:
+        x, m = (np.asarray(columns[c], dtype=float) for c in ("frequency", "monetary_value"))
+        if compress:
+            (x, m), w = _likelihoods.compress_rows([x, m])
+        else:
+            w = np.ones(len(x))
+        return _likelihoods.SpendStats(np.asarray(x, dtype=float), np.asarray(m, dtype=float),
+                                       np.asarray(w, dtype=float))
+
+    def _data_frame(self, stats: _likelihoods.SpendStats) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": stats.x, "monetary_value": stats.m, "weights": stats.w})
