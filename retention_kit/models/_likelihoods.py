@@ -56,6 +56,9 @@ _PANEL_EDGES = np.array([1.0, 0.2, 0.02, 1e-3, 1e-5, 1e-8, 0.0])
 _NODES, _WEIGHTS = np.polynomial.legendre.leggauss(12)
 _PANEL_NODES = (_NODES + 1) / 2  # on [0, 1]
 _LOG_HALF_PANEL_WEIGHTS = np.log(_WEIGHTS / 2)
+# the integrals to infinity (one per distinct (x, t), differenced): a finer rule
+_FINE_NODES, _FINE_WEIGHTS = np.polynomial.legendre.leggauss(20)
+_FINE = ((_FINE_NODES + 1) / 2, np.log(_FINE_WEIGHTS / 2))
 
 
 _CHUNK = 1 << 16  # rows per block in the per-row passes: temporaries stay small
@@ -300,47 +303,93 @@ def mbgnbd(theta: np.ndarray, st: TransactionStats, gradient: bool = True) -> tu
 
 # -- Pareto/NBD -----------------------------------------------------------------------------
 
+def _log_integral_panels(r: float, alpha: float, s: float, beta: float, rx: np.ndarray, t_x: np.ndarray,
+                         c: np.ndarray, v1: np.ndarray, panels: int, gradient: bool,
+                         out: np.ndarray, d_out: np.ndarray | None,
+                         rule: tuple[np.ndarray, np.ndarray] | None = None) -> None:
+    """The quadrature of :func:`pareto_log_integral` on the first ``panels`` panels, into ``out``."""
+    n = len(rx)
+    nodes, log_half_weights = rule if rule is not None else (_PANEL_NODES, _LOG_HALF_PANEL_WEIGHTS)
+    edges = np.maximum(v1[:, None], _PANEL_EDGES[None, :panels + 1])  # (n, panels + 1), decreasing
+    lo, hi = edges[:, 1:], edges[:, :-1]
+    v = (lo[:, :, None] + (hi - lo)[:, :, None] * nodes[None, None, :]).reshape(n, -1)
+    with np.errstate(divide="ignore"):
+        log_w = (np.log(hi - lo)[:, :, None] + log_half_weights[None, None, :]).reshape(n, -1)
+    w0 = np.log(alpha + t_x)
+    # alpha + tau = (alpha + t_x) v^(-1/c)
+    la = np.log(v)
+    la /= -c[:, None]
+    la += w0[:, None]  # ln(alpha + tau)
+    a_tau = np.exp(la)
+    lb = a_tau + (beta - alpha)
+    np.log(lb, out=lb)  # ln(beta + tau)
+    # integrand in v: f (alpha + tau) exp(c w) / c, with f = (alpha+tau)^-(r+x) (beta+tau)^-(s+1)
+    logh = la * (c + 1.0 - rx)[:, None]
+    logh -= (s + 1.0) * lb
+    logh += log_w
+    top = logh.max(axis=1)
+    logh -= top[:, None]
+    e = np.exp(logh, out=logh)
+    total = e.sum(axis=1)
+    out[:] = -c * w0 - np.log(c) + top + np.log(total)
+    if not gradient or d_out is None:
+        return
+    e /= total[:, None]  # weights of the nodes
+    d_out[0] = -np.einsum("ij,ij->i", e, la)
+    d_out[2] = -np.einsum("ij,ij->i", e, lb)
+    np.reciprocal(a_tau, out=a_tau)
+    d_out[1] = -rx * np.einsum("ij,ij->i", e, a_tau)
+    np.reciprocal(a_tau, out=a_tau)
+    a_tau += beta - alpha
+    np.reciprocal(a_tau, out=a_tau)
+    d_out[3] = -(s + 1.0) * np.einsum("ij,ij->i", e, a_tau)
+
+
+_QUADRATURE_CHUNK = 1024  # rows per block of the quadrature (x up to 72 nodes)
+
+
 def pareto_log_integral(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t_x: np.ndarray,
-                        T: np.ndarray, gradient: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+                        T: np.ndarray, gradient: bool = True, *,
+                        rule: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """ln of :math:`I = \\int_{t_x}^T (\\alpha+\\tau)^{-(r+x)} (\\beta+\\tau)^{-(s+1)} d\\tau` per row,
-    and its derivatives by ``(r, alpha, s, beta)`` (shape ``(4, n)``); ``-inf`` where ``t_x = T``."""
+    and its derivatives by ``(r, alpha, s, beta)`` (shape ``(4, n)``); ``T`` may be ``inf``.
+    Only panels that lie inside the range are evaluated."""
     x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
     rx = r + x
     w0 = np.log(alpha + t_x)
     # the integrand's decay rate in w = ln(alpha + tau) at tau = t_x; what is left over
     # after taking out exp(-c w) varies slowly (it is bounded by the change of
     # (alpha + tau) / (beta + tau) over the range, raised to s + 1)
+    finite = np.isfinite(T)
+    with np.errstate(invalid="ignore"):
+        ratio_T = np.where(finite, (alpha + T) / (beta + T), 1.0)
     k0 = np.maximum(rx - 1.0 + (s + 1.0) * (alpha + t_x) / (beta + t_x), 1e-3)
-    k1 = np.maximum(rx - 1.0 + (s + 1.0) * (alpha + T) / (beta + T), 1e-3)
+    k1 = np.maximum(rx - 1.0 + (s + 1.0) * ratio_T, 1e-3)
     c = np.where(k0 > k1, np.sqrt(k0 * k1), k0)
-    span = c * (np.log(alpha + T) - w0)  # >= 0
-    v1 = np.exp(-span)
+    # to infinity (T = inf) v runs to 0: keep v^(-1/c) finite
+    c = np.where(finite, c, np.maximum(c, np.minimum(k1, 0.1)))
+    v1 = np.exp(-c * (np.log(alpha + T) - w0))  # 0 where T = inf
     # panels graded towards v = 0, where tau runs off and the leftover factor has a
-    # logarithmic singularity; Gauss-Legendre on each
-    edges = np.maximum(v1[:, None], _PANEL_EDGES[None, :])  # (n, P + 1), decreasing
-    lo, hi = edges[:, 1:], edges[:, :-1]
-    v = (lo[:, :, None] + (hi - lo)[:, :, None] * _PANEL_NODES[None, None, :]).reshape(len(x), -1)
-    with np.errstate(divide="ignore"):
-        log_w = (np.log(hi - lo)[:, :, None] + _LOG_HALF_PANEL_WEIGHTS[None, None, :]).reshape(len(x), -1)
-    # tau(v): alpha + tau = (alpha + t_x) v^(-1/c)
-    grow = np.expm1(-np.log(v) / c[:, None])
-    tau = (alpha + t_x)[:, None] * grow + t_x[:, None]
-    la = np.log(alpha + tau)
-    lb = np.log(beta + tau)
-    # integrand in v: f (alpha + tau) exp(c w) / c, with f = (alpha+tau)^-(r+x) (beta+tau)^-(s+1)
-    logh = (c[:, None] + 1.0 - rx[:, None]) * la - (s + 1.0) * lb + log_w
-    top = logh.max(axis=1)
-    e = np.exp(logh - top[:, None])
-    total = e.sum(axis=1)
-    log_i = -c * w0 - np.log(c) + top + np.log(total)
-    if not gradient:
-        return log_i, None
-    p = e / total[:, None]
-    d = np.empty((4, len(x)))
-    d[0] = -(p * la).sum(axis=1)
-    d[1] = -rx * (p / (alpha + tau)).sum(axis=1)
-    d[2] = -(p * lb).sum(axis=1)
-    d[3] = -(s + 1.0) * (p / (beta + tau)).sum(axis=1)
+    # logarithmic singularity; Gauss-Legendre on each panel that lies above v1
+    panels = np.sum(_PANEL_EDGES[None, :-1] > v1[:, None], axis=1)
+    log_i = np.empty(len(x))
+    d = np.empty((4, len(x))) if gradient else None
+    for k in np.unique(panels):
+        rows = np.flatnonzero(panels == k)
+        if k == 0:  # t_x = T: an empty range
+            log_i[rows] = -np.inf
+            if d is not None:
+                d[:, rows] = 0.0
+            continue
+        for lo in range(0, len(rows), _QUADRATURE_CHUNK):
+            sel = rows[lo:lo + _QUADRATURE_CHUNK]
+            out = np.empty(len(sel))
+            d_out = np.empty((4, len(sel))) if gradient else None
+            _log_integral_panels(r, alpha, s, beta, rx[sel], t_x[sel], c[sel], v1[sel], int(k), gradient,
+                                 out, d_out, rule)
+            log_i[sel] = out
+            if d is not None:
+                d[:, sel] = d_out
     return log_i, d
 
 
@@ -360,39 +409,112 @@ def pareto_log_p_alive(theta: np.ndarray, x: np.ndarray, t_x: np.ndarray, T: np.
     return out.reshape(shape)
 
 
+def _pareto_pairs(st: TransactionStats) -> dict[str, np.ndarray]:
+    """Parameter-free index of the distinct ``(x, t)`` pairs of the rows (cached on ``st``).
+
+    ``I(t_x, T) = F(t_x) - F(T)`` with :math:`F(t) = \\int_t^\\infty`, and ``F`` depends on
+    the row only through ``(x, t)``: it is computed once per distinct pair.
+    """
+    cached = st.__dict__.get("_pareto_pairs")
+    if cached is not None:
+        return cached
+    n_t = len(st.utx) + len(st.uT)
+    parts, inverses, offset = [], [], 0
+    for codes, shift in ((st.itx, 0), (st.iT, len(st.utx))):  # one half at a time: less memory
+        key = st.ix * n_t
+        key += codes
+        key += shift
+        pairs, inverse = np.unique(key, return_inverse=True)
+        del key
+        parts.append(pairs)
+        inverses.append(inverse + offset if offset else inverse)
+        offset += len(pairs)
+    px, pt = np.divmod(np.concatenate(parts), n_t)
+    cached = {"x": px, "t": pt, "p_tx": inverses[0], "p_T": inverses[1]}
+    st.__dict__["_pareto_pairs"] = cached
+    return cached
+
+
+def _pareto_log_i(r: float, alpha: float, s: float, beta: float, x: np.ndarray, t_x: np.ndarray, T: np.ndarray,
+                  log_f_tx: np.ndarray, log_f_T: np.ndarray, d_f_tx: np.ndarray | None, d_f_T: np.ndarray | None
+                  ) -> tuple[np.ndarray, np.ndarray | None]:
+    """ln I and its derivatives for a block of rows, from ``ln F`` at ``t_x`` and at ``T``:
+    ``F(t_x) - F(T)`` in log space where the two differ by more than a factor 2, the
+    quadrature over ``(t_x, T)`` where they do not."""
+    gap = log_f_T - log_f_tx  # ln F(T) - ln F(t_x) <= 0
+    direct = gap > -np.log(2.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_i = log_f_tx + np.log(-np.expm1(gap))
+    d_i = None
+    if d_f_tx is not None and d_f_T is not None:
+        q = np.exp(gap)  # F(T) / F(t_x)
+        q[direct] = 0.0  # replaced below
+        d_i = d_f_T * q
+        np.subtract(d_f_tx, d_i, out=d_i)
+        d_i /= 1.0 - q
+    rows = np.flatnonzero(direct)
+    if len(rows):
+        li, di = pareto_log_integral(r, alpha, s, beta, x[rows], t_x[rows], T[rows], d_i is not None)
+        log_i[rows] = li
+        if d_i is not None:
+            d_i[:, rows] = di
+    return log_i, d_i
+
+
 def paretonbd(theta: np.ndarray, st: TransactionStats, gradient: bool = True) -> tuple[float, np.ndarray | None]:
-    """Pareto/NBD: weighted log-likelihood at ``theta = (r, alpha, s, beta)`` and its gradient."""
+    """Pareto/NBD: weighted log-likelihood at ``theta = (r, alpha, s, beta)`` and its gradient.
+
+    :math:`I = F(t_x) - F(T)` with :math:`F(t) = \\int_t^\\infty`, which depends on the row
+    only through ``(x, t)``: it is computed once per distinct pair, and the rows are
+    then visited in blocks.
+    """
     r, alpha, s, beta = (float(v) for v in theta)
-    w, n = st.w, st.customers
+    n = st.customers
+    pp = _pareto_pairs(st)
+    times = np.concatenate([st.utx, st.uT])
+    log_f, d_f = pareto_log_integral(r, alpha, s, beta, st.ux[pp["x"]], times[pp["t"]],
+                                     np.full(len(pp["x"]), np.inf), gradient, rule=_FINE)
     rx_u = st.ux + r
-    rx = rx_u[st.ix]
-    la_T = np.log(alpha + st.uT)[st.iT]
-    lb_T = np.log(beta + st.uT)[st.iT]
-    log_t1 = -rx * la_T - s * lb_T
-    inside = st.t_x < st.T
-    log_i = np.full(len(w), -np.inf)
-    d_i = np.zeros((4, len(w)))
-    if inside.any():
-        li, di = pareto_log_integral(r, alpha, s, beta, st.x[inside], st.t_x[inside], st.T[inside], gradient)
-        log_i[inside] = li
-        if gradient:
-            d_i[:, inside] = di
-    log_t2 = np.log(s) + log_i
-    total = np.logaddexp(log_t1, log_t2)
+    la_u, lb_u = np.log(alpha + st.uT), np.log(beta + st.uT)
+    inv_a_u, inv_b_u = 1.0 / (alpha + st.uT), 1.0 / (beta + st.uT)
+    log_s = np.log(s)
+    ll = 0.0
+    sums = np.zeros(8)  # w a ln(a+T), w a rx/(a+T), w a ln(b+T), w a/(b+T), w d, w d dI (4)
+    g_i = np.zeros(4)
+    for lo in range(0, st.rows, _CHUNK):
+        hi = min(lo + _CHUNK, st.rows)
+        ix, itx, iT, w = st.ix[lo:hi], st.itx[lo:hi], st.iT[lo:hi], st.w[lo:hi]
+        p_tx, p_T = pp["p_tx"][lo:hi], pp["p_T"][lo:hi]
+        x, t_x, T = st.ux.take(ix), st.utx.take(itx), st.uT.take(iT)
+        rx = x + r
+        la_T, lb_T = la_u.take(iT), lb_u.take(iT)
+        log_t1 = -rx * la_T - s * lb_T
+        log_i, d_i = _pareto_log_i(r, alpha, s, beta, x, t_x, T, log_f.take(p_tx), log_f.take(p_T),
+                                   None if d_f is None else d_f[:, p_tx], None if d_f is None else d_f[:, p_T])
+        log_i[t_x >= T] = -np.inf  # nothing between t_x and T
+        total = np.logaddexp(log_t1, log_s + log_i)
+        ll += _dot(w, total)
+        if not gradient or d_i is None:
+            continue
+        d_i[:, t_x >= T] = 0.0
+        wa = np.exp(log_t1 - total)  # P(alive)
+        wd = w * (1.0 - wa)
+        wa *= w
+        sums[0] += _dot(wa, la_T)
+        sums[1] += _dot(wa, rx * inv_a_u.take(iT))
+        sums[2] += _dot(wa, lb_T)
+        sums[3] += _dot(wa, inv_b_u.take(iT))
+        sums[4] += float(wd.sum())
+        g_i += d_i @ wd
     per_x = special.gammaln(rx_u) - special.gammaln(r)
-    ll = _dot(st.wx, per_x) + n * (r * np.log(alpha) + s * np.log(beta)) + _dot(w, total)
+    ll += _dot(st.wx, per_x) + n * (r * np.log(alpha) + s * np.log(beta))
     if not gradient:
         return ll, None
-    p_alive = np.exp(log_t1 - total)
-    wa, wd = w * p_alive, w * (1.0 - p_alive)
-    inv_aT = (1.0 / (alpha + st.uT))[st.iT]
-    inv_bT = (1.0 / (beta + st.uT))[st.iT]
     g = np.array([
-        _dot(st.wx, special.digamma(rx_u)) - n * special.digamma(r) + n * np.log(alpha)
-        - _dot(wa, la_T) + _dot(wd, d_i[0]),
-        n * r / alpha - _dot(wa, (rx * inv_aT)) + _dot(wd, d_i[1]),
-        n * np.log(beta) - _dot(wa, lb_T) + float(wd.sum()) / s + _dot(wd, d_i[2]),
-        n * s / beta - s * _dot(wa, inv_bT) + _dot(wd, d_i[3]),
+        _dot(st.wx, special.digamma(rx_u)) - n * special.digamma(r) + n * np.log(alpha) - sums[0] + g_i[0],
+        n * r / alpha - sums[1] + g_i[1],
+        n * np.log(beta) - sums[2] + sums[4] / s + g_i[2],
+        n * s / beta - s * sums[3] + g_i[3],
     ])
     return ll, g
 
@@ -443,15 +565,16 @@ def _safe(objective: Callable[[np.ndarray], tuple[float, np.ndarray]]) -> Callab
     return safe
 
 
-def _lbfgs_newton(safe: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray
-                  ) -> tuple[np.ndarray, float, np.ndarray, str]:
-    """L-BFGS-B from ``u0``, then Newton steps on the Hessian from differences of the exact gradient."""
+def _lbfgs_newton(safe: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray, newton: int = 20,
+                  ftol: float = 1e-15, gtol: float = 1e-10) -> tuple[np.ndarray, float, np.ndarray, str]:
+    """L-BFGS-B from ``u0``, then up to ``newton`` Newton steps on the Hessian from differences
+    of the exact gradient."""
     bounds = [(-30.0, 30.0)] * len(u0)
     result = optimize.minimize(safe, np.asarray(u0, dtype=float), jac=True, method="L-BFGS-B", bounds=bounds,
-                               options={"maxiter": 2000, "ftol": 1e-15, "gtol": 1e-10, "maxcor": 20})
+                               options={"maxiter": 2000, "ftol": ftol, "gtol": gtol, "maxcor": 20})
     u = result.x
     f, g = safe(u)
-    for _ in range(20):
+    for _ in range(newton):
         if not np.isfinite(f):
             break
         h = gradient_hessian(lambda z: safe(z)[1], u)
@@ -523,7 +646,9 @@ def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np
     message = ""
     if start is not None:
         safe_start = _safe(start)
-        u_start, f_start, _, message = _lbfgs_newton(safe_start, u0)
+        # the start need not be exact: the refinement corrects it at a rate set by the
+        # Hessian's error, not by the start's
+        u_start, f_start, _, message = _lbfgs_newton(safe_start, u0, newton=0, ftol=1e-12, gtol=1e-7)
         if np.isfinite(f_start):
             refined = _refine(safe, u_start, gradient_hessian(lambda z: safe_start(z)[1], u_start),
                               gradient_tolerance)
