@@ -396,6 +396,10 @@ def main(argv: list[str] | None = None) -> int:
     section = parser.add_mutually_exclusive_group()
     section.add_argument("--skip-e2e", action="store_true", help="skip the end-to-end section (export file to tables)")
     section.add_argument("--only-e2e", action="store_true", help="run only the end-to-end section")
+    section.add_argument("--only-clv", action="store_true",
+                         help="run only the CLV fits (benchmarks/clv.py): kit vs lifetimes' fitters, memory")
+    parser.add_argument("--clv-customers", type=int, default=1_000_000,
+                        help="customers in the --only-clv section (default 1,000,000)")
     parser.add_argument("--e2e-sizes", default="1m,5m,10m",
                         help="end-to-end file sizes in rows, comma-separated (default 1m,5m,10m)")
     parser.add_argument("--e2e-styles", default="plain,european",
@@ -408,6 +412,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rss-probe", help=argparse.SUPPRESS)
     parser.add_argument("--probe-customers", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.only_clv:
+        import clv  # benchmarks/clv.py, next to this file
+
+        clv.bench(args.clv_customers, args.seed)
+        return 0
     if args.rss_probe:
         _rss_probe_main(args.rss_probe, args.probe_customers, args.seed, args.ids)
         return 0

@@ -522,6 +522,24 @@ def _time_unit(model: Any, summary: pd.DataFrame | None, time_unit_days: float |
     return float(unit)
 
 
+def _require_finite(values: np.ndarray, index: pd.Index, what: str, model: Any) -> None:
+    """Refuse NaN or infinite predictions, naming the customers: a ranking or a total
+    that silently skipped them would look right and be wrong."""
+    bad = ~np.isfinite(np.asarray(values, dtype=float))
+    if bad.any():
+        ids = ", ".join(str(i) for i in index[bad][:5])
+        more = f" and {int(bad.sum()) - 5:,} more" if bad.sum() > 5 else ""
+        count = int(bad.sum())
+        raise RetentionDataError(
+            f"model: {what} is not a finite number for {count:,} customer{'s' if count != 1 else ''} "
+            f"({ids}{more}); {type(model).__name__} cannot evaluate their histories. The kit's "
+            "models (rk.fit_bgnbd, rk.fit_paretonbd, rk.fit_mbgnbd) compute these in log space "
+            "and are finite for any history; refit with them, or leave these customers out "
+            "explicitly.",
+            parameter="model",
+        )
+
+
 @validate_params(
     model=Fitted(),
     summary=Table(),
@@ -553,6 +571,7 @@ def expected_purchases(model: TransactionModel, summary: pd.DataFrame, *, days: 
     values = model.conditional_expected_number_of_purchases_up_to_time(
         days / unit, summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
     )
+    _require_finite(values, summary.index, "the expected number of purchases", model)
     return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="expected_purchases")
 
 
@@ -578,6 +597,7 @@ def probability_alive(model: TransactionModel, summary: pd.DataFrame) -> pd.Seri
     values = model.conditional_probability_alive(
         summary[f_col].to_numpy(), summary[r_col].to_numpy(), summary[t_col].to_numpy()
     )
+    _require_finite(values, summary.index, "P(alive)", model)
     return pd.Series(np.asarray(values, dtype=float), index=summary.index, name="p_alive")
 
 
@@ -674,6 +694,8 @@ def customer_lifetime_value(
         cumulative = np.asarray(model.conditional_expected_number_of_purchases_up_to_time(m * month, f, r, t))
         clv += (cumulative - previous) * spend / (1 + monthly_discount_rate) ** m
         previous = cumulative
+    _require_finite(clv, summary.index, "the expected number of purchases", model)
+    _require_finite(spend, summary.index, "the expected spend", spend_model)
     return pd.Series(margin * clv, index=summary.index, name="clv")
 
 
@@ -708,7 +730,9 @@ def winback_list(
         \\text{value if active} = \\frac{\\mathrm{CLV}}{P(\\text{alive})}, \\qquad
         \\text{value at stake} = \\text{value if active} - \\mathrm{CLV}
 
-    is what winning them back is worth (if it works). Customers without repeat
+    is what winning them back is worth (if it works). A customer whose P(alive) or CLV
+    the model cannot evaluate (NaN, as lifetimes' own Pareto/NBD gives heavy buyers) is
+    not dropped: the function raises, naming them. Customers without repeat
     purchases have no estimate of their own spend; the spend model's population mean
     stands in, as in lifetimes.
 
@@ -733,6 +757,15 @@ def winback_list(
                                   monthly_discount_rate=monthly_discount_rate, margin=margin,
                                   month_days=month_days)
     table = pd.DataFrame({"p_alive": p_alive, "clv": clv})
+    zero = (table["p_alive"] <= 0).to_numpy()
+    if zero.any():
+        ids = ", ".join(str(i) for i in table.index[zero][:5])
+        raise RetentionDataError(
+            f"model: P(alive) is 0 to machine precision for {int(zero.sum()):,} customers ({ids}), so "
+            "their value if active (CLV / P(alive)) cannot be computed and they could not be "
+            "ranked; leave them out of the summary explicitly (they have almost surely lapsed).",
+            parameter="model",
+        )
     with np.errstate(divide="ignore", invalid="ignore"):
         table["value_if_active"] = np.where(table["p_alive"] > 0, table["clv"] / table["p_alive"], np.nan)
     table["value_at_stake"] = table["value_if_active"] - table["clv"]
@@ -777,6 +810,7 @@ def holdout_comparison(model: TransactionModel, calibration: pd.DataFrame, *, ma
         calibration["duration_holdout"].to_numpy(), calibration["frequency_cal"].to_numpy(),
         calibration["recency_cal"].to_numpy(), calibration["T_cal"].to_numpy(),
     )
+    _require_finite(predicted, calibration.index, "the expected number of purchases", model)
     frame = pd.DataFrame({
         "bucket": np.minimum(calibration["frequency_cal"].to_numpy(), max_frequency).astype(int),
         "actual": calibration["frequency_holdout"].to_numpy(),

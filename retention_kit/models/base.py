@@ -38,6 +38,7 @@ import pandas as pd
 from scipy import stats
 
 from .._compat import import_lifetimes
+from . import _likelihoods
 from ..errors import ConvergenceError, RetentionDataError
 from ..validation import PENALIZER, UNIT_DAYS, Flag, check_param
 
@@ -62,6 +63,19 @@ def _observed_information_covariance(log_likelihood: Callable[[np.ndarray], floa
                 - log_likelihood(x0 - steps[i] + steps[j]) + log_likelihood(x0 - steps[i] - steps[j])
             ) / (4 * step * step)
             hessian[i, j] = hessian[j, i] = value
+    information = -hessian
+    if not np.all(np.isfinite(information)):
+        return np.full((k, k), np.nan)
+    try:
+        np.linalg.cholesky(information)
+    except np.linalg.LinAlgError:
+        return np.full((k, k), np.nan)
+    return np.linalg.inv(information)
+
+
+def _information_covariance(hessian: np.ndarray) -> np.ndarray:
+    """Inverse of minus a Hessian; NaN where it is not negative definite."""
+    k = len(hessian)
     information = -hessian
     if not np.all(np.isfinite(information)):
         return np.full((k, k), np.nan)
@@ -107,7 +121,12 @@ class FittedModel:
         if cached is None:
             x0 = np.log(self.params_.to_numpy(dtype=float))
             with _quiet():
-                cached = _observed_information_covariance(self._log_likelihood, x0)
+                gradient = getattr(self, "_log_likelihood_gradient", None)
+                if gradient is None:
+                    cached = _observed_information_covariance(self._log_likelihood, x0)
+                else:
+                    cached = _information_covariance(
+                        _likelihoods.gradient_hessian(lambda u: gradient(u)[1], x0))
             # frozen dataclasses (SBGFit) refuse setattr; the cache is not part of the value
             self.__dict__["_log_covariance_cache"] = cached
         return cached
@@ -232,13 +251,122 @@ class SummaryModel(FittedModel):
         self.penalizer_coef = self.penalizer  # the name lifetimes' fitters read
 
     # -- what each model class supplies -------------------------------------------------
-    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
-        """The columns the model is fitted on (checked), and the customers left out by reason."""
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[Any, dict[str, int]]:
+        """The columns the model is fitted on (checked; a DataFrame or a dict of arrays), and
+        the customers left out by reason."""
         raise NotImplementedError
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        """Run the maximum-likelihood fit on ``data`` (unique rows) with ``weights``; sets ``params_``."""
+    #: the kit's log-likelihood, ``(theta, stats, gradient) -> (value, gradient)``
+    #: (:mod:`retention_kit.models._likelihoods`)
+    _likelihood: ClassVar[Callable[..., tuple[float, np.ndarray | None]]]
+    _param_names: ClassVar[tuple[str, ...]] = ()
+    #: parameters measured in time units: fitted on times scaled to max(T) = 1, as lifetimes does
+    _time_params: ClassVar[tuple[str, ...]] = ()
+    #: lifetimes' penalty: ``penalizer * sum(theta**2)`` added to the mean negative
+    #: log-likelihood per customer (True: BG/NBD, MBG/NBD, Gamma-Gamma) or to the sum
+    #: over customers (False: Pareto/NBD, as lifetimes' plain fit)
+    _penalty_per_customer: ClassVar[bool] = True
+
+    def _stats(self, columns: dict[str, np.ndarray], compress: bool) -> Any:
+        """The sufficient statistics of ``columns`` (per customer): unique rows with counts
+        as weights when ``compress``, else every customer with weight 1."""
         raise NotImplementedError
+
+    def _time_scale(self, stats: Any) -> float:
+        return 1.0
+
+    #: rows above which the fit starts from a thinned sample of the rows
+    _thin_above: ClassVar[int] = 60_000
+    _thin_rows: ClassVar[int] = 30_000
+
+    def _maximize(self, stats: Any) -> None:
+        """Maximum-likelihood fit on the sufficient statistics ``stats``; sets ``params_``.
+
+        The kit's own likelihood and exact gradient on the log-parameters
+        (:func:`~retention_kit.models._likelihoods.maximize`), on times scaled so that the
+        longest ``T`` is 1 and with lifetimes' penalty on the scaled parameters, so that
+        the estimates are those of lifetimes' fitters. On many distinct rows the search
+        starts from the fit to every k-th row (weighted up to the same customers), whose
+        Hessian then drives Newton iterations on all the rows.
+        """
+        scale = self._time_scale(stats)
+        fitted = stats.scaled(scale) if scale != 1.0 else stats
+        n = stats.customers
+        penalty = self.penalizer * (1.0 if self._penalty_per_customer else 1.0 / n)
+        likelihood = type(self)._likelihood
+
+        def objective_on(st: Any) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+            def objective(u: np.ndarray) -> tuple[float, np.ndarray]:
+                theta = np.exp(u)
+                ll, g = likelihood(theta, st, True)
+                value = -ll / n + penalty * float(theta @ theta)
+                return value, theta * (-g / n + 2.0 * penalty * theta)
+            return objective
+
+        start = None
+        if hasattr(fitted, "thinned") and fitted.rows > self._thin_above:
+            start = objective_on(fitted.thinned(-(-fitted.rows // self._thin_rows)))
+        objective = objective_on(fitted)
+        u = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1), start=start)
+        theta = np.exp(u)
+        for i, name in enumerate(self._param_names):
+            if name in self._time_params:
+                theta[i] /= scale
+        self.params_ = pd.Series(theta, index=list(self._param_names))
+        self._scale = scale
+        self.__dict__["_stats_"] = stats
+        self.__dict__.pop("data", None)
+
+    @property
+    def data(self) -> pd.DataFrame:
+        """The rows the model was fitted on, with their ``weights`` (lifetimes' attribute),
+        in the summary's units; built on first access."""
+        cached = self.__dict__.get("data")
+        if cached is None:
+            stats = self.__dict__.get("_stats_")
+            if stats is None:
+                raise AttributeError("data")
+            cached = self.__dict__["data"] = self._data_frame(stats)
+        return cached
+
+    @data.setter
+    def data(self, value: pd.DataFrame) -> None:
+        self.__dict__["data"] = value
+
+    def _data_frame(self, stats: Any) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _theta(self) -> np.ndarray:
+        """The fitted parameters in the order of ``_param_names``."""
+        self._require_fitted()
+        return self.params_[list(self._param_names)].to_numpy(dtype=float)
+
+    def _log_likelihood(self, log_params: np.ndarray) -> float:
+        return float(type(self)._likelihood(np.exp(log_params), self.__dict__["_stats_"], False)[0])
+
+    def _log_likelihood_gradient(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Log-likelihood (no penalty) and its exact gradient in the log-parameters."""
+        theta = np.exp(np.asarray(log_params, dtype=float))
+        ll, g = type(self)._likelihood(theta, self.__dict__["_stats_"], True)
+        return float(ll), theta * g
+
+    # -- lifetimes' names for the standard errors -------------------------------------------
+    @property
+    def variance_matrix_(self) -> pd.DataFrame:
+        """lifetimes' name for :attr:`covariance_`."""
+        return self.covariance_
+
+    @property
+    def standard_errors_(self) -> pd.Series:
+        """lifetimes' name for ``summary["se"]``."""
+        return self.summary["se"].rename(None).rename_axis(None)
+
+    @property
+    def confidence_intervals_(self) -> pd.DataFrame:
+        """lifetimes' 95 % intervals (estimate +- 1.96 se; ``summary`` has the log-scale ones)."""
+        se = self.standard_errors_
+        return pd.DataFrame({"lower 95% bound": self.params_ - _Z95 * se,
+                             "upper 95% bound": self.params_ + _Z95 * se}, index=self.params_.index)
 
     # -- the fit entry point ------------------------------------------------------------
     def _fit_summary(
@@ -257,28 +385,18 @@ class SummaryModel(FittedModel):
         check_param("compress", compress, Flag())
         data, excluded = self._statistics(summary, **options)
         unit = self._fit_time_unit(summary, time_unit_days)
-        columns = list(data.columns)
-        if compress:
-            packed = data.groupby(columns, sort=True).size().rename("weights").reset_index()
-            rows, weights = packed[columns], packed["weights"].to_numpy()
-        else:
-            rows, weights = data.reset_index(drop=True), np.ones(len(data), dtype=np.int64)
+        stats = self._stats(data, compress)
+        del data
         lifetimes_utils = import_lifetimes().utils
-        state = np.random.get_state() if self._seed is not None else None
         try:
-            if self._seed is not None:
-                np.random.seed(self._seed)
             with _quiet():
-                self._maximize(rows, weights)
-        except lifetimes_utils.ConvergenceError as exc:
+                self._maximize(stats)
+        except (_likelihoods.FitFailed, lifetimes_utils.ConvergenceError) as exc:
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge ({str(exc).strip().splitlines()[0]}). "
                 f"{self._convergence_hint}",
                 parameter="penalizer",
             ) from None
-        finally:
-            if state is not None:
-                np.random.set_state(state)
         if not np.all(np.isfinite(self.params_.to_numpy(dtype=float))) or (self.params_ <= 0).any():
             raise ConvergenceError(
                 f"the {self._model_name} fit did not converge (estimates {self.params_.to_dict()}). "
@@ -288,7 +406,7 @@ class SummaryModel(FittedModel):
         self.__dict__.pop("_log_covariance_cache", None)
         self.unit_days_ = unit
         self.excluded_ = excluded
-        self.n_customers_ = int(np.sum(weights))
+        self.n_customers_ = int(round(stats.customers))
         self.summary_attrs_ = dict(summary.attrs)
         with _quiet():
             self.log_likelihood_ = float(self._log_likelihood(np.log(self.params_.to_numpy(dtype=float))))
@@ -360,21 +478,37 @@ class TransactionModel(SummaryModel):
         """
         return self._fit_summary(summary, time_unit_days=time_unit_days, compress=compress)
 
-    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[pd.DataFrame, dict[str, int]]:
+    def _statistics(self, summary: pd.DataFrame, **options: Any) -> tuple[dict[str, np.ndarray], dict[str, int]]:
         f_col, r_col, t_col = _summary_columns(summary)
-        data = summary[[f_col, r_col, t_col]].astype(float)
-        if data.isna().any().any() or (data < 0).any().any():
+        # float views of the columns (no copy of the summary)
+        f, r, t = (summary[c].to_numpy(dtype=float) for c in (f_col, r_col, t_col))
+        if any(np.isnan(v).any() or (v < 0).any() for v in (f, r, t)):
             raise RetentionDataError(
                 "summary: frequency, recency and T must be non-negative numbers without NaN.",
                 parameter="summary",
             )
-        if (data[r_col] > data[t_col] + 1e-9).any():
+        if (r > t + 1e-9).any():
             raise RetentionDataError(
                 "summary: recency exceeds T for some customers; rebuild it with rfm_summary.",
                 parameter="summary",
             )
-        data.columns = ["frequency", "recency", "T"]
-        return data, {}
+        return {"frequency": f, "recency": r, "T": t}, {}
+
+    def _stats(self, columns: dict[str, np.ndarray], compress: bool) -> _likelihoods.TransactionStats:
+        f, r, t = columns["frequency"], columns["recency"], columns["T"]
+        if compress:
+            return _likelihoods.TransactionStats.compress(f, r, t)
+        return _likelihoods.TransactionStats.from_rows(f, r, t, np.ones(len(f)))
+
+    def _time_scale(self, stats: _likelihoods.TransactionStats) -> float:
+        return 1.0 / float(stats.uT.max())  # lifetimes' _scale_time
+
+    def _data_frame(self, stats: _likelihoods.TransactionStats) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": stats.x, "recency": stats.t_x, "T": stats.T, "weights": stats.w})
+
+    def predict(self, t, frequency, recency, T):  # noqa: N803 - lifetimes' name and signature
+        """lifetimes' alias of ``conditional_expected_number_of_purchases_up_to_time``."""
+        return self.conditional_expected_number_of_purchases_up_to_time(t, frequency, recency, T)
 
     def _fitted_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         d = self.data  # lifetimes keeps the fitted rows, in the summary's units

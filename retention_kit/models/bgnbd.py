@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from .._compat import import_lifetimes
+from . import _likelihoods
 from .base import TransactionModel
 
 __all__ = ["BetaGeoModel"]
@@ -47,8 +45,11 @@ class BetaGeoModel(TransactionModel, _lifetimes.BetaGeoFitter):
     :math:`E[X(t)] = \frac{a + b - 1}{a - 1}\left[1 - \left(\frac{\alpha}{\alpha + t}\right)^r
     {}_2F_1(r, b; a + b - 1; \frac{t}{\alpha + t})\right]` (eq. 9).
 
-    The estimates come from lifetimes' ``BetaGeoFitter`` (this class is one, so its
-    prediction methods work, in the time unit ``unit_days_``); fit with
+    The kit fits it with its own likelihood and exact gradient (on the unique rows,
+    with lifetimes' time scaling and penalty, so the estimates are lifetimes'); the
+    class is a lifetimes ``BetaGeoFitter``, so lifetimes' methods work (in the time
+    unit ``unit_days_``), and P(alive) and the conditional expectation are the kit's,
+    finite for any history. Fit with
     :func:`~retention_kit.fit_bgnbd` or ``BetaGeoModel(penalizer=...).fit(summary)``.
     Fitted attributes: see :class:`~retention_kit.models.base.SummaryModel`.
 
@@ -79,10 +80,14 @@ class BetaGeoModel(TransactionModel, _lifetimes.BetaGeoFitter):
     _model_name = "BG/NBD"
     _fit_function = "fit_bgnbd"
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        _lifetimes.BetaGeoFitter.fit(self, data["frequency"], data["recency"], data["T"], weights=weights)
+    _likelihood = staticmethod(_likelihoods.bgnbd)
+    _param_names = ("r", "alpha", "a", "b")
+    _time_params = ("alpha",)
 
-    def _log_likelihood(self, log_params: np.ndarray) -> float:
-        x, t_x, T, w = self._fitted_arrays()
-        mean_negative = _lifetimes.BetaGeoFitter._negative_log_likelihood(log_params, x, t_x, T, w, 0.0)
-        return -float(mean_negative) * float(w.sum())
+    def conditional_probability_alive(self, frequency, recency, T):  # noqa: N803 - lifetimes' signature
+        """P(alive | frequency, recency, T) (note 021), finite for any history."""
+        return _likelihoods.beta_geo_p_alive(self._theta(), frequency, recency, T, modified=False)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):  # noqa: N803
+        """E[Y(t) | frequency, recency, T] (eq. 10), finite for any history."""
+        return _likelihoods.beta_geo_expected(self._theta(), t, frequency, recency, T, modified=False)

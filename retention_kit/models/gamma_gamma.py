@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from .._compat import import_lifetimes
+from . import _likelihoods
 from ..errors import RetentionDataError
 from .base import SummaryModel
 
@@ -44,8 +45,9 @@ class GammaGammaModel(SummaryModel, _lifetimes.GammaGammaFitter):
     purchase periods ``monetary_value`` averages over, and CLV refuses a transaction
     model fitted on other periods.
 
-    The estimates come from lifetimes' ``GammaGammaFitter`` (this class is one, so
-    ``conditional_expected_average_profit`` works); fit with
+    The kit fits it with its own likelihood and exact gradient (lifetimes' penalty, so
+    the estimates are lifetimes'); the class is a lifetimes ``GammaGammaFitter``, so
+    ``conditional_expected_average_profit`` works. Fit with
     :func:`~retention_kit.fit_gamma_gamma`. Fitted attributes: see
     :class:`~retention_kit.models.base.SummaryModel`.
 
@@ -127,11 +129,17 @@ class GammaGammaModel(SummaryModel, _lifetimes.GammaGammaFitter):
         data.columns = ["frequency", "monetary_value"]
         return data, excluded
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        _lifetimes.GammaGammaFitter.fit(self, data["frequency"], data["monetary_value"], weights=weights)
+    _likelihood = staticmethod(_likelihoods.gamma_gamma)
+    _param_names = ("p", "q", "v")
 
-    def _log_likelihood(self, log_params: np.ndarray) -> float:
-        d = self.data
-        x, m, w = (d[c].to_numpy(dtype=float) for c in ("frequency", "monetary_value", "weights"))
-        mean_negative = _lifetimes.GammaGammaFitter._negative_log_likelihood(log_params, x, m, w, 0.0)
-        return -float(mean_negative) * float(w.sum())
+    def _stats(self, columns: pd.DataFrame, compress: bool) -> _likelihoods.SpendStats:
+        x, m = (np.asarray(columns[c], dtype=float) for c in ("frequency", "monetary_value"))
+        if compress:
+            (x, m), w = _likelihoods.compress_rows([x, m])
+        else:
+            w = np.ones(len(x))
+        return _likelihoods.SpendStats(np.asarray(x, dtype=float), np.asarray(m, dtype=float),
+                                       np.asarray(w, dtype=float))
+
+    def _data_frame(self, stats: _likelihoods.SpendStats) -> pd.DataFrame:
+        return pd.DataFrame({"frequency": stats.x, "monetary_value": stats.m, "weights": stats.w})

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
-
 from .._compat import import_lifetimes
+from . import _likelihoods
 from .base import TransactionModel
 
 __all__ = ["ModifiedBetaGeoModel"]
@@ -41,8 +39,9 @@ class ModifiedBetaGeoModel(TransactionModel, _lifetimes.ModifiedBetaGeoFitter):
             {}_2F_1\!\left(r + x, b + x + 1; a + b + x; \frac{t}{\alpha + T + t}\right)\right]
             P(\text{alive} \mid x, t_x, T).
 
-    The estimates come from lifetimes' ``ModifiedBetaGeoFitter`` (this class is one);
-    fit with :func:`~retention_kit.fit_mbgnbd`. Fitted attributes: see
+    The kit fits it with its own likelihood and exact gradient (lifetimes' form of the
+    likelihood, time scaling and penalty, so the estimates are lifetimes'); the class is
+    a lifetimes ``ModifiedBetaGeoFitter``. Fit with :func:`~retention_kit.fit_mbgnbd`. Fitted attributes: see
     :class:`~retention_kit.models.base.SummaryModel`.
 
     References
@@ -65,10 +64,14 @@ class ModifiedBetaGeoModel(TransactionModel, _lifetimes.ModifiedBetaGeoFitter):
     _model_name = "MBG/NBD"
     _fit_function = "fit_mbgnbd"
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        _lifetimes.ModifiedBetaGeoFitter.fit(self, data["frequency"], data["recency"], data["T"], weights=weights)
+    _likelihood = staticmethod(_likelihoods.mbgnbd)
+    _param_names = ("r", "alpha", "a", "b")
+    _time_params = ("alpha",)
 
-    def _log_likelihood(self, log_params: np.ndarray) -> float:
-        x, t_x, T, w = self._fitted_arrays()
-        mean_negative = _lifetimes.ModifiedBetaGeoFitter._negative_log_likelihood(log_params, x, t_x, T, w, 0.0)
-        return -float(mean_negative) * float(w.sum())
+    def conditional_probability_alive(self, frequency, recency, T):  # noqa: N803 - lifetimes' signature
+        """P(alive | frequency, recency, T), finite for any history."""
+        return _likelihoods.beta_geo_p_alive(self._theta(), frequency, recency, T, modified=True)
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):  # noqa: N803
+        """E[Y(t) | frequency, recency, T] (Wagner & Hoppe 2008), finite for any history."""
+        return _likelihoods.beta_geo_expected(self._theta(), t, frequency, recency, T, modified=True)

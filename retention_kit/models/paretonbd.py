@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .._compat import import_lifetimes
+from . import _likelihoods
 from ..errors import RetentionDataError
 from .base import TransactionModel
 
@@ -52,11 +53,16 @@ class ParetoNBDModel(TransactionModel, _lifetimes.ParetoNBDFitter):
             \frac{(r + x)(\beta + T)}{(\alpha + T)(s - 1)}
             \left[1 - \left(\frac{\beta + T}{\beta + T + t}\right)^{s - 1}\right].
 
-    The estimates come from lifetimes' ``ParetoNBDFitter`` (this class is one), which
-    starts Nelder-Mead from random values; the kit draws them from ``seed`` and
-    restores numpy's global random state afterwards, so the same data gives the same
-    estimates. The likelihood is flat along :math:`s` and :math:`\beta` on many data
-    sets: expect wide intervals for those two. Fit with
+    The kit fits it with its own likelihood, written with the integral over the dropout
+    time in place of the hypergeometric function (see
+    :mod:`retention_kit.models._likelihoods`), and its exact gradient, by L-BFGS-B and
+    Newton steps from fixed starting values: deterministic, and the exact maximum
+    (lifetimes' ``ParetoNBDFitter``, which this class is, runs Nelder-Mead from random
+    values to a tolerance of 1e-4). P(alive) and the conditional expectation are
+    computed in log space, finite for heavy buyers where lifetimes' are NaN; where
+    :math:`t_x = T` the integral vanishes and P(alive) = 1. ``seed`` is kept for
+    compatibility and no longer used. The likelihood is flat along :math:`s` and
+    :math:`\beta` on many data sets: expect wide intervals for those two. Fit with
     :func:`~retention_kit.fit_paretonbd`. Fitted attributes: see
     :class:`~retention_kit.models.base.SummaryModel`.
 
@@ -87,13 +93,18 @@ class ParetoNBDModel(TransactionModel, _lifetimes.ParetoNBDFitter):
         self.seed = int(seed)
         self._seed = self.seed
 
-    def _maximize(self, data: pd.DataFrame, weights: np.ndarray) -> None:
-        _lifetimes.ParetoNBDFitter.fit(self, data["frequency"], data["recency"], data["T"], weights=weights)
+    _likelihood = staticmethod(_likelihoods.paretonbd)
+    _param_names = ("r", "alpha", "s", "beta")
+    _time_params = ("alpha", "beta")
+    _penalty_per_customer = False
 
-    def _log_likelihood(self, log_params: np.ndarray) -> float:
-        x, t_x, T, w = self._fitted_arrays()
-        per_row = _lifetimes.ParetoNBDFitter._conditional_log_likelihood(np.exp(log_params), x, t_x, T)
-        return float(np.sum(w * per_row))
+    def conditional_probability_alive(self, frequency, recency, T):  # noqa: N803 - lifetimes' signature
+        """P(alive | frequency, recency, T) (eqs. 36-37), in log space: finite for any history."""
+        return np.exp(_likelihoods.pareto_log_p_alive(self._theta(), frequency, recency, T))
+
+    def conditional_expected_number_of_purchases_up_to_time(self, t, frequency, recency, T):  # noqa: N803
+        """E[Y(t) | frequency, recency, T] (eq. 41), in log space: finite for any history."""
+        return _likelihoods.pareto_expected(self._theta(), t, frequency, recency, T)
 
     def _repr_settings(self) -> str:
         return f"penalizer={self.penalizer:g}, seed={self.seed}"

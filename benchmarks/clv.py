@@ -1,0 +1,85 @@
+"""CLV fits (issue 16): the kit's own likelihoods against lifetimes' fitters called directly.
+
+For each size: a simulated log (``retention_kit.simulate``), its summary in weeks
+(``freq="D", freq_multiplier=7``), then ``rk.fit_bgnbd`` / ``rk.fit_paretonbd`` (compressed,
+the default) timed against ``lifetimes.BetaGeoFitter().fit`` / ``ParetoNBDFitter().fit``
+on every customer (lifetimes' defaults), estimates compared (relative difference), and the
+kit fit's tracemalloc peak against the summary's bytes. One run per contender (lifetimes'
+fits take minutes at 1M customers).
+
+    python benchmarks/clv.py --customers 100000
+    python benchmarks/run.py --only-clv --clv-customers 1000000
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tracemalloc
+import warnings
+
+import numpy as np
+
+import retention_kit as rk
+from retention_kit._compat import import_lifetimes
+
+lifetimes = import_lifetimes()
+
+
+def _timed(fn):
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+def _peak(fn) -> int:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def bench(customers: int, seed: int = 0, models: tuple[str, ...] = ("bgnbd", "paretonbd"), log=print) -> list[dict]:
+    tx = rk.simulate.simulate_transactions(customers, seed=seed)
+    summary = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="2024-12-31", monetary=False)
+    del tx
+    summary_bytes = int(summary.memory_usage(deep=True).sum())
+    f, r, T = (summary[c].to_numpy() for c in ("frequency", "recency", "T"))
+    rows = []
+    for name in models:
+        kit_fit = {"bgnbd": rk.fit_bgnbd, "paretonbd": rk.fit_paretonbd}[name]
+        fitter = {"bgnbd": lifetimes.BetaGeoFitter, "paretonbd": lifetimes.ParetoNBDFitter}[name]
+        kit_fit(summary)  # warm-up
+        kit, kit_s = _timed(lambda: kit_fit(summary))
+        log(f"{name}: kit {kit_s:.2f} s; running lifetimes' plain fit ...")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            np.random.seed(seed)
+            ref, ref_s = _timed(lambda: fitter().fit(f, r, T))
+        rel = float(np.max(np.abs(kit.params_.to_numpy() / ref.params_[kit.params_.index].to_numpy() - 1)))
+        peak = _peak(lambda: kit_fit(summary))
+        rows.append({"model": name, "customers": customers, "unique_rows": len(kit.data),
+                     "kit_s": kit_s, "lifetimes_s": ref_s, "ratio": ref_s / kit_s, "max_rel_diff": rel,
+                     "peak_bytes": peak, "summary_bytes": summary_bytes, "peak_ratio": peak / summary_bytes,
+                     "kit": kit.params_.to_dict(), "lifetimes": ref.params_.to_dict()})
+        log(f"{name}: {customers:,} customers ({len(kit.data):,} unique rows): kit {kit_s:.2f} s, lifetimes "
+            f"{ref_s:.2f} s, {ref_s / kit_s:.1f}x; estimates differ by {rel:.1e} relative; kit peak "
+            f"{peak / 2**20:.1f} MiB = {peak / summary_bytes:.2f}x the summary ({summary_bytes / 2**20:.1f} MiB)")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--customers", type=int, default=1_000_000)
+    parser.add_argument("--models", default="bgnbd,paretonbd")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    bench(args.customers, args.seed, tuple(args.models.split(",")))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
