@@ -226,3 +226,27 @@ def test_recovers_simulated_parameters():
     for name in ("r", "alpha", "a", "b"):
         assert model.params_[name] == pytest.approx(truth[name], rel=0.10), name
     assert model.params_["r"] / model.params_["alpha"] == pytest.approx(truth["r"] / truth["alpha"], rel=0.05)
+
+
+def test_a_fit_on_a_ridge_reports_no_standard_errors():
+    """One dropout rate for everybody: Pareto/NBD's s and beta run off to infinity together.
+    The fit is accepted (the ratio s/beta, the dropout rate, and the predictions have
+    converged) but the summary must not show intervals that look narrow."""
+    rng = np.random.default_rng(0)
+    n, mu = 2000, 0.01
+    T = rng.uniform(20, 52, n)
+    lam = rng.gamma(2.0, 1 / 10.0, n)
+    end = np.minimum(rng.exponential(1 / mu, n), T)
+    x = rng.poisson(lam * end)
+    t_x = np.array([rng.uniform(0, t, k).max() if k else 0.0 for k, t in zip(x, end)])
+    summary = pd.DataFrame({"frequency": x.astype(float), "recency": t_x, "T": T},
+                           index=pd.Index(np.arange(n).astype(str), name="customer_id"))
+    summary.attrs.update(freq="W", freq_multiplier=1.0, unit_days=7.0, observation_end="2024-12-31")
+    model = rk.fit_paretonbd(summary)
+    assert model.on_ridge_
+    assert model.params_["s"] > 1e4 and model.params_["beta"] > 1e4
+    assert model.params_["s"] / model.params_["beta"] == pytest.approx(mu, rel=0.3)
+    table = model.summary
+    assert table[["se", "ci_lower", "ci_upper"]].isna().all().all()
+    assert "not determined" in table.attrs["note"]
+    assert np.isfinite(rk.expected_purchases(model, summary, days=10 * 7)).all()

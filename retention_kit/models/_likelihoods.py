@@ -630,7 +630,7 @@ def _refine(safe: Callable[[np.ndarray], tuple[float, np.ndarray]], u: np.ndarra
 
 def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np.ndarray, *,
              start: Callable[[np.ndarray], tuple[float, np.ndarray]] | None = None,
-             gradient_tolerance: float = 1e-6) -> np.ndarray:
+             gradient_tolerance: float = 1e-6) -> tuple[np.ndarray, bool]:
     """Minimise ``objective(u) -> (value, gradient)`` over the log-parameters ``u``.
 
     With ``start`` (the same objective on a thinned sample of the rows, cheap to
@@ -640,6 +640,10 @@ def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np
     evaluations of the full objective. Without it, or when those iterations fail,
     L-BFGS-B and Newton steps on ``objective`` itself. Raises :class:`FitFailed` when the
     value is not finite or the gradient does not vanish.
+
+    Returns the log-parameters and whether they lie on a ridge: a likelihood still rising
+    (in float precision, not measurably) along a ray to infinity, accepted with a looser
+    gradient tolerance (see ``_checked``); its parameters are then not determined.
     """
     safe = _safe(objective)
     u0 = np.asarray(u0, dtype=float)
@@ -653,17 +657,21 @@ def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np
             refined = _refine(safe, u_start, gradient_hessian(lambda z: safe_start(z)[1], u_start),
                               gradient_tolerance)
             if refined is not None:
-                return _checked(*refined, gradient_tolerance, message)
+                return _checked(*refined, gradient_tolerance, message), False
             u0 = u_start
     u, f, g, message = _lbfgs_newton(safe, u0)
-    return _checked(u, f, g, gradient_tolerance, message)
+    return _checked(u, f, g, gradient_tolerance, message), _on_ridge(g, gradient_tolerance, message)
+
+
+def _on_ridge(g: np.ndarray, gradient_tolerance: float, message: str) -> bool:
+    return "REDUCTION OF F" in message and float(np.max(np.abs(g))) > gradient_tolerance
 
 
 def _checked(u: np.ndarray, f: float, g: np.ndarray, gradient_tolerance: float, message: str) -> np.ndarray:
     # a likelihood that keeps rising along a ray to infinity (Pareto/NBD's s and beta
     # together, when nobody seems to drop out) leaves L-BFGS-B unable to reduce the value
     # in float precision while the gradient is still ~1e-6: accept that point (the
-    # predictions have converged; the summary shows s and beta as undetermined)
+    # predictions have converged; the model's summary then gives no standard errors)
     flat = "REDUCTION OF F" in message
     tolerance = max(gradient_tolerance, 1e-4) if flat else gradient_tolerance
     if not np.isfinite(f) or not np.all(np.isfinite(u)) or np.max(np.abs(g)) > tolerance:

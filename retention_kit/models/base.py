@@ -4,11 +4,15 @@ Every fitted model carries the same trailing-underscore attributes (``params_``,
 ``log_likelihood_``, ``n_customers_``, ``covariance_``) and the same ``summary``
 table of estimates, standard errors and 95 % intervals. The models fitted to a
 customer summary (:class:`SummaryModel` and its subclasses) also carry the time unit
-of the data they were fitted on (``unit_days_``), the rows left out (``excluded_``)
-and the ``penalizer``.
+of the data they were fitted on (``unit_days_``), the rows left out (``excluded_``),
+the ``penalizer``, and ``on_ridge_``: True when the estimates lie on a ridge of the
+likelihood (Pareto/NBD's s and beta growing together when everybody drops out at one
+rate), where the predictions have converged but the parameters are not determined; the
+summary then has no standard errors and says why in ``summary.attrs["note"]``.
 
 Standard errors come from the observed information: the Hessian of the model's
-log-likelihood at the estimates, taken by central finite differences in the
+log-likelihood at the estimates, taken by central finite differences of the exact
+gradient (of the log-likelihood itself for a model without one) in the
 log-parameters (every parameter is positive, and the fits are run on the log scale),
 so that
 
@@ -118,6 +122,11 @@ class FittedModel:
     def _log_covariance(self) -> np.ndarray:
         self._require_fitted()
         cached = self.__dict__.get("_log_covariance_cache")
+        if cached is None and self.__dict__.get("on_ridge_", False):
+            # the estimates lie on a ridge of the likelihood: no curvature says how well the
+            # data determine them, and a Hessian taken there would give intervals that look narrow
+            k = len(self.params_)
+            cached = self.__dict__["_log_covariance_cache"] = np.full((k, k), np.nan)
         if cached is None:
             x0 = np.log(self.params_.to_numpy(dtype=float))
             with _quiet():
@@ -159,6 +168,13 @@ class FittedModel:
             },
             index=pd.Index(self.params_.index, name="parameter"),
         )
+        if self.__dict__.get("on_ridge_", False):
+            out.attrs["note"] = (
+                "the likelihood still rises, immeasurably, along a ridge to infinity at these "
+                "estimates (for Pareto/NBD: s and beta growing together, as when nobody appears to "
+                "drop out): the predictions have converged, but the parameters are not determined "
+                "by the data, so there are no standard errors or intervals."
+            )
         return out
 
     def _repr_settings(self) -> str:
@@ -307,7 +323,8 @@ class SummaryModel(FittedModel):
         if hasattr(fitted, "thinned") and fitted.rows > self._thin_above:
             start = objective_on(fitted.thinned(-(-fitted.rows // self._thin_rows)))
         objective = objective_on(fitted)
-        u = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1), start=start)
+        u, ridge = _likelihoods.maximize(objective, np.full(len(self._param_names), 0.1), start=start)
+        self.__dict__["on_ridge_"] = ridge
         theta = np.exp(u)
         for i, name in enumerate(self._param_names):
             if name in self._time_params:
