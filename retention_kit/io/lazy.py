@@ -36,7 +36,7 @@ import pandas as pd
 from ..errors import RetentionDataError, _show, counted
 from .formats import ParquetSet, parquet_schema, parquet_set, sniff_format
 from .frame import LoadReport, _check_columns
-from .parsers import _CENTURY_NOTE, _NATIVE_DIGITS, _outside_window, _window
+from .parsers import _CENTURY_NOTE, _NATIVE_DIGITS, _check_separator_pair, _outside_window, _window
 
 __all__: list[str] = []
 
@@ -492,13 +492,7 @@ class _Numbers:
         settled = decimal is not None or thousands is not None
         if decimal is None:
             decimal = "," if thousands == "." else "."
-        if thousands is not None and thousands == decimal:
-            raise RetentionDataError(
-                f"thousands={thousands!r}: the thousands separator cannot also be the decimal "
-                f"separator (decimal={decimal!r}); pass decimal={',' if thousands == '.' else '.'!r}.",
-                parameter="decimal",
-                column=col,
-            )
+        _check_separator_pair(thousands, decimal, col)
         self.not_plain = self.grouped = self.pointed = None
         if dtype.is_numeric():
             values = raw.cast(pl.Float64)

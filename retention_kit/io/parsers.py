@@ -865,6 +865,17 @@ def _plain_numbers(values: pd.Series, *, decimal: str, settled: bool) -> pd.Seri
     return pd.Series(numbers, index=values.index)
 
 
+
+def _check_separator_pair(thousands: str | None, decimal: str, col: str) -> None:
+    """Refuse a thousands separator that is also the decimal separator."""
+    if thousands is not None and thousands == decimal:
+        raise RetentionDataError(
+            f"thousands={thousands!r}: the thousands separator cannot also be the decimal "
+            f"separator (decimal={decimal!r}); pass decimal={',' if thousands == '.' else '.'!r}.",
+            parameter="decimal",
+            column=col,
+        )
+
 def _numbers(
     frame: _Frame,
     col: str,
@@ -885,13 +896,7 @@ def _numbers(
         raise RetentionDataError(
             f"{param}={col!r}: expected numbers, got true/false values.", parameter=param, column=col
         )
-    if thousands is not None and thousands == decimal:
-        raise RetentionDataError(
-            f"thousands={thousands!r}: the thousands separator cannot also be the decimal "
-            f"separator (decimal={decimal!r}); pass decimal={',' if thousands == '.' else '.'!r}.",
-            parameter="decimal",
-            column=col,
-        )
+    _check_separator_pair(thousands, decimal, col)
     separators = None  # what _check_separators needs, once the values are known to be numbers
     if pd.api.types.is_numeric_dtype(values.dtype):
         numbers = values.astype("float64")

@@ -67,14 +67,7 @@ def _observed_information_covariance(log_likelihood: Callable[[np.ndarray], floa
                 - log_likelihood(x0 - steps[i] + steps[j]) + log_likelihood(x0 - steps[i] - steps[j])
             ) / (4 * step * step)
             hessian[i, j] = hessian[j, i] = value
-    information = -hessian
-    if not np.all(np.isfinite(information)):
-        return np.full((k, k), np.nan)
-    try:
-        np.linalg.cholesky(information)
-    except np.linalg.LinAlgError:
-        return np.full((k, k), np.nan)
-    return np.linalg.inv(information)
+    return _information_covariance(hessian)
 
 
 def _information_covariance(hessian: np.ndarray) -> np.ndarray:

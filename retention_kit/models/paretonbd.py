@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from .._compat import import_lifetimes
 from . import _likelihoods
