@@ -65,6 +65,7 @@ def _placed(
     calendar=CALENDAR,
     fiscal_year_start=FISCAL_YEAR_START,
     summary=Flag(),
+    dates=Flag(),
 )
 def cohort_table(
     transactions: TableLike,
@@ -79,6 +80,7 @@ def cohort_table(
     calendar: str = "gregorian",
     fiscal_year_start: int = 1,
     summary: bool = True,
+    dates: bool = False,
 ) -> pd.DataFrame:
     """The cohort triangle: customers (or revenue) by acquisition cohort and periods since.
 
@@ -133,14 +135,19 @@ def cohort_table(
         that have completed it, summed and divided by those cohorts' total size (so
         larger cohorts weigh more). With ``normalize=False`` it holds the plain sums
         over those cohorts.
+    dates : bool
+        Add ``period_start`` and ``period_end``, the first and last day of each cohort's
+        acquisition period (Gregorian dates; blank on the summary row), as the first
+        columns. Off by default because the table is a matrix that code reads by
+        position (``row.iloc[1:]`` after ``size``); the long tables of the kit always
+        carry these columns.
 
     Returns
     -------
     pandas.DataFrame
-        Index ``cohort`` (period labels, then the summary row); columns
-        ``period_start`` and ``period_end`` (the cohort's first and last day, Gregorian
-        dates; blank on the summary row), ``size`` (customers acquired), then one column
-        per offset or bracket (the cells are ``table.drop(columns=["period_start", "period_end", "size"])``).
+        Index ``cohort`` (period labels, then the summary row), column ``size``
+        (customers acquired), then one column per offset or bracket; with
+        ``dates=True``, ``period_start`` and ``period_end`` before ``size``.
 
     Examples
     --------
@@ -150,15 +157,15 @@ def cohort_table(
     ...     "date": pd.to_datetime(["2024-01-03", "2024-01-09", "2024-02-01", "2024-02-10",
     ...                             "2024-03-05", "2024-03-21", "2024-03-30"]),
     ... })
-    >>> t = cohort_table(tx, freq="M", observation_end="2024-03-31")
-    >>> t.drop(columns=["period_start", "period_end"]).round(1)
+    >>> cohort_table(tx, freq="M", observation_end="2024-03-31").round(1)
                       size      0      1     2
     cohort
     2024-01            2.0  100.0   50.0  50.0
     2024-02            1.0  100.0  100.0   NaN
     2024-03            1.0  100.0    NaN   NaN
     weighted average   4.0  100.0   66.7  50.0
-    >>> cohort_table(tx, freq="M", kind="on_or_after", observation_end="2024-03-31", summary=False)
+    >>> cohort_table(tx, freq="M", kind="on_or_after", observation_end="2024-03-31", summary=False,
+    ...              dates=True)
             period_start period_end  size      0      1     2
     cohort
     2024-01   2024-01-01 2024-01-31     2  100.0  100.0  50.0
@@ -209,9 +216,10 @@ def cohort_table(
             raw / size[:, None] if normalize else raw)
     table = pd.DataFrame(shown[keep], columns=columns)
     table.insert(0, "size", cells["size"][keep])
-    dates = period_columns(periods, bounds)[keep]
-    table.insert(0, "period_end", dates["period_end"].to_numpy())
-    table.insert(0, "period_start", dates["period_start"].to_numpy())
+    if dates:
+        days = period_columns(periods, bounds)[keep]
+        table.insert(0, "period_end", days["period_end"].to_numpy())
+        table.insert(0, "period_start", days["period_start"].to_numpy())
     table.index = pd.Index([str(p) for p in periods[keep]], name="cohort")
     if summary:
         done = observed[keep]
@@ -223,9 +231,11 @@ def cohort_table(
                 average = np.where(weight > 0, scale * total / weight, np.nan)
             else:
                 average = np.where(weight > 0, total, np.nan)
-        row = pd.DataFrame([[pd.NaT, pd.NaT, float(size[keep].sum()), *average]], columns=table.columns,
+        blank = [pd.NaT, pd.NaT] if dates else []
+        row = pd.DataFrame([[*blank, float(size[keep].sum()), *average]], columns=table.columns,
                            index=pd.Index([SUMMARY_ROW], name="cohort"))
-        row = row.astype({"period_start": table["period_start"].dtype, "period_end": table["period_end"].dtype})
+        if dates:
+            row = row.astype({"period_start": table["period_start"].dtype, "period_end": table["period_end"].dtype})
         table = pd.concat([table.astype({"size": float}), row])
     table.attrs["kind"] = "brackets" if spans else kind
     table.attrs["values"] = values

@@ -189,7 +189,7 @@ def test_jalali_cohort_table_by_hand():
     })
     tx = rk.load_transactions(raw, customer_col="customer", date_col="date", calendar="jalali")
     t = rk.cohort_table(tx, freq="M", calendar="jalali", normalize=False, summary=False,
-                        observation_end="2023-12-21")
+                        observation_end="2023-12-21", dates=True)
     # 1402-07: a and b (2); month 1 (Aban): a; month 2 (Azar): b
     # 1402-08: c (1); month 1 (Azar): nobody; month 2 (Dey) not observed
     # 1402-09: d (1)
@@ -235,6 +235,16 @@ def test_fiscal_year_crr_by_hand():
 
 # -- period_start and period_end on every per-period table -----------------------------
 
+def test_a_cohort_table_keeps_its_matrix_unless_dates_are_asked_for():
+    # code reads the cells by position after ``size`` (notebook 03 sums row[1:]): the dates
+    # would shift them, so they come only with dates=True, and the cells are the same
+    tx = rk.datasets.load_sample_orders()
+    plain = rk.cohort_table(tx, freq="Q")
+    dated = rk.cohort_table(tx, freq="Q", dates=True)
+    assert plain.columns[0] == "size" and list(dated.columns[:3]) == ["period_start", "period_end", "size"]
+    pd.testing.assert_frame_equal(dated.drop(columns=["period_start", "period_end"]), plain)
+    assert dated.loc["weighted average", ["period_start", "period_end"]].isna().all()
+
 def _tables(calendar: str, fiscal: int = 1) -> dict[str, pd.DataFrame]:
     tx = rk.datasets.load_sample_orders()
     spells = pd.DataFrame({
@@ -253,7 +263,7 @@ def _tables(calendar: str, fiscal: int = 1) -> dict[str, pd.DataFrame]:
         "subscription_counts": rk.subscription_counts(spells, freq=freq, observation_end="2023-12-31", **cal),
         "churn_table": rk.churn_table(spells, freq=freq, observation_end="2023-12-31", **cal),
         "mrr_movements": rk.mrr_movements(spells, freq=freq, observation_end="2023-12-31", **cal),
-        "cohort_table": rk.cohort_table(tx, freq=freq, summary=False, **cal).reset_index(),
+        "cohort_table": rk.cohort_table(tx, freq=freq, summary=False, dates=True, **cal).reset_index(),
         "repeat_purchase_rate": rk.repeat_purchase_rate(tx, freq=freq, **cal),
         "returning_visitor_rate": rk.returning_visitor_rate(sessions, freq=freq, **cal),
         "nps_table": rk.nps_table(survey, freq=freq, **cal),
@@ -307,3 +317,79 @@ def test_a_fiscal_year_where_none_applies_is_refused(kwargs, parameter):
         rk.customer_counts(tx, active_days=90, **kwargs)
     assert info.value.parameter == parameter
     assert str(info.value).startswith(parameter)
+
+
+# -- the command: one --calendar reads the dates and makes the periods -----------------
+
+def _report_args(*argv: str):
+    from retention_kit.cli import _inputs, _parser
+
+    return _inputs(_parser().parse_args(["report", "--transactions", "t.csv", "--customer-col", "c",
+                                         "--date-col", "d", *argv]))
+
+
+def test_the_command_passes_the_calendar_to_the_loader_and_the_notebooks():
+    from retention_kit.cli import _parameters
+    from retention_kit.report_registry import notebook_spec
+
+    inputs, report = _report_args("--calendar", "jalali", "--period", "Q")
+    assert inputs["transactions"]["calendar"] == "jalali"  # read the dates as Jalali
+    params = _parameters(notebook_spec("01"), inputs, report)
+    assert params["CALENDAR"] == "jalali" and params["FREQ"] == "Q"  # and group them by Jalali season
+    assert "FISCAL_YEAR_START" not in params
+    inputs, report = _report_args("--fiscal-year-start", "4", "--period", "Y")
+    assert _parameters(notebook_spec("02"), inputs, report)["FISCAL_YEAR_START"] == 4
+    assert _parameters(notebook_spec("04"), inputs, report).get("FISCAL_YEAR_START") is None  # no periods there
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--fiscal-year-start", "4"], "add --period Q or --period Y"),
+    (["--fiscal-year-start", "4", "--period", "M"], "add --period Q or --period Y"),
+    (["--fiscal-year-start", "4", "--period", "Q", "--calendar", "jalali"], "fiscal years are Gregorian"),
+    (["--fiscal-year-start", "0", "--period", "Q"], "fiscal_year_start=0"),
+])
+def test_the_command_refuses_a_fiscal_year_where_none_applies(argv, message):
+    from retention_kit.cli import UsageError
+
+    with pytest.raises(UsageError, match=message):
+        _report_args(*argv)
+
+
+def test_a_config_takes_the_calendar_of_its_inputs_unless_report_says(tmp_path):
+    from retention_kit.cli import UsageError, _inputs, _parser
+
+    def run(text: str):
+        config = tmp_path / "c.toml"
+        config.write_text(text, encoding="utf-8")
+        return _inputs(_parser().parse_args(["report", "--config", str(config)]))
+
+    tx = '[transactions]\nsource = "t.csv"\ncustomer_col = "c"\ndate_col = "d"\n'
+    _, report = run(tx + 'calendar = "jalali"\n')
+    assert report["calendar"] == "jalali"
+    _, report = run(tx)
+    assert "calendar" not in report  # Gregorian: the notebooks keep their defaults
+    _, report = run('[report]\ncalendar = "jalali"\n' + tx)  # Gregorian dates, Jalali periods
+    assert report["calendar"] == "jalali"
+    with pytest.raises(UsageError, match="different calendars"):
+        run(tx + 'calendar = "jalali"\n[sessions]\nsource = "s.csv"\nvisitor_col = "v"\ntime_col = "t"\n')
+
+
+def test_the_iranian_sample_is_read_as_its_generator_wrote_it():
+    # the generator converts with its own table of Nowruz dates; the loader with jdatetime
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "data" / "generate.py"
+    spec = importlib.util.spec_from_file_location("generate", path)
+    generate = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(generate)
+    first, last = generate._day_number(generate.IRAN_ACQ_START), generate._day_number(dt.date(2025, 3, 20))
+    for day in range(first, last + 1):
+        j = jdatetime.date.fromgregorian(date=dt.date(1970, 1, 1) + dt.timedelta(days=day))
+        assert generate._jalali(day) == (j.year, j.month, j.day), day
+    raw = pd.read_csv(path.parent / "iran_orders.csv", dtype=str)
+    iran = rk.load_transactions(path.parent / "iran_orders.csv", customer_col="کد مشتری", date_col="تاریخ سفارش",
+                                amount_col="مبلغ (تومان)", calendar="jalali")
+    assert len(iran) == len(raw) == 16_165
+    assert str(iran["date"].min().date()) == "2022-03-21" and str(iran["date"].max().date()) == "2024-09-21"
+    assert (iran["amount"] % 1000 == 0).all() and iran["amount"].min() >= 50_000

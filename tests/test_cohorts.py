@@ -43,7 +43,7 @@ def test_on_or_after_and_brackets():
     np.testing.assert_array_equal(after.loc["2024-01", [0, 1, 2, 3]].to_numpy(), [2, 1, 1, 1])
     np.testing.assert_array_equal(after.loc["2024-02", [0, 1, 2]].to_numpy(), [1, 1, 1])
     br = rk.cohort_table(LOG, freq="M", brackets=[(1, 2), (3, 3)], normalize=False, summary=False, observation_end=END)
-    assert list(br.columns) == ["period_start", "period_end", "size", "1-2", "3"]
+    assert list(br.columns) == ["size", "1-2", "3"]
     assert br.loc["2024-01", "1-2"] == 1 and br.loc["2024-01", "3"] == 1
     assert br.loc["2024-02", "1-2"] == 1 and np.isnan(br.loc["2024-02", "3"])
     assert np.isnan(br.loc["2024-03", "1-2"])  # month 2 of the March cohort is May: not observed
@@ -105,8 +105,7 @@ def test_properties(log, freq):
         assert "no complete period" in str(err)
         return
     after = rk.cohort_table(log, freq=freq, kind="on_or_after", summary=False, observation_end=end)
-    info = ["period_start", "period_end", "size"]
-    cells_on, cells_after = on.drop(columns=info), after.drop(columns=info)
+    cells_on, cells_after = on.drop(columns="size"), after.drop(columns="size")
     assert (cells_on[0] == 100.0).all()  # period 0 is 100 %
     a, o = cells_after.to_numpy(), cells_on.to_numpy()
     both = np.isfinite(a) & np.isfinite(o)
@@ -158,7 +157,7 @@ def test_cohort_counts_equal_duckdb(log, freq):
     sql = duckdb_cells(log, freq, end)
     alias = rk.periods.period_freq(freq)
     got = {}
-    for cohort, row in kit.drop(columns=["period_start", "period_end", "size"]).iterrows():
+    for cohort, row in kit.drop(columns="size").iterrows():
         start = str(pd.Period(cohort, freq=alias).start_time.date())
         for k, value in row.items():
             if pd.notna(value) and value > 0:
