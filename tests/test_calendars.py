@@ -393,3 +393,21 @@ def test_the_iranian_sample_is_read_as_its_generator_wrote_it():
     assert len(iran) == len(raw) == 16_165
     assert str(iran["date"].min().date()) == "2022-03-21" and str(iran["date"].max().date()) == "2024-09-21"
     assert (iran["amount"] % 1000 == 0).all() and iran["amount"].min() >= 50_000
+
+
+@pytest.mark.parametrize(("calendar", "fiscal", "freq"), [("jalali", 1, "M"), ("jalali", 1, "W"), ("gregorian", 7, "Q")])
+def test_other_engines_get_the_same_calendar(calendar, fiscal, freq):
+    pl = pytest.importorskip("polars")
+    duckdb = pytest.importorskip("duckdb")
+    tx = rk.datasets.load_sample_orders()[["customer_id", "date", "amount"]]
+    cal = {"calendar": calendar, "fiscal_year_start": fiscal, "freq": freq}
+    sessions = tx.rename(columns={"customer_id": "visitor_id"})[["visitor_id", "date"]]
+    for other in (pl.from_pandas(tx).lazy(), duckdb.from_df(tx)):
+        pd.testing.assert_frame_equal(rk.customer_counts(other, active_days=60, **cal),
+                                      rk.customer_counts(tx, active_days=60, **cal), check_dtype=False)
+        pd.testing.assert_frame_equal(rk.cohort_table(other, dates=True, **cal),
+                                      rk.cohort_table(tx, dates=True, **cal), check_dtype=False)
+    pd.testing.assert_frame_equal(rk.returning_visitor_rate(pl.from_pandas(sessions).lazy(), **cal),
+                                  rk.returning_visitor_rate(sessions, **cal), check_dtype=False)
+    pd.testing.assert_frame_equal(rk.repeat_purchase_rate(pl.from_pandas(tx).lazy(), **cal),
+                                  rk.repeat_purchase_rate(tx, **cal), check_dtype=False)
