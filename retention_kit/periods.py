@@ -112,7 +112,7 @@ def _check_calendar(key: str, calendar: str, fiscal_year_start: int) -> None:
     if fys != 1 and key in ("D", "W", "M"):
         raise RetentionDataError(
             f"fiscal_year_start={fys}: a fiscal year moves quarters and years only, and freq="
-            f"{ {'D': 'D', 'W': 'W', 'M': 'M'}[key]!r} periods are the same in every fiscal year. "
+            f"{key!r} periods are the same in every fiscal year. "
             "Use freq='Q' or 'Y' for fiscal periods, or leave fiscal_year_start at 1.",
             parameter="fiscal_year_start",
         )
