@@ -1,6 +1,6 @@
 """Seeded generator for the synthetic demo data shipped in ``data/``.
 
-Run ``python data/generate.py`` to (re)write the four CSV files next to this script,
+Run ``python data/generate.py`` to (re)write the five CSV files next to this script,
 ``python data/generate.py --out DIR`` to write them into ``DIR`` instead, and add
 ``--summary`` to print the row counts, checks and sha256 checksums that
 ``data/README.md`` quotes. The output is byte-for-byte deterministic: the same seed,
@@ -14,8 +14,9 @@ data cannot drift with the code it is meant to test.
 Randomness
 ----------
 One :class:`numpy.random.SeedSequence` seeded with ``SEED = 20261124`` is spawned into
-four children, one :func:`numpy.random.default_rng` per file (orders, subscriptions,
-survey, sessions), so changing one file's recipe does not change the others.
+five children, one :func:`numpy.random.default_rng` per file (orders, subscriptions,
+survey, sessions, the Iranian shop), so changing one file's recipe does not change the
+others (the first four children are those of the original four-way spawn).
 
 The files
 ---------
@@ -91,6 +92,20 @@ The files
     bounces from paid and social traffic. ``session_id`` (``W0000001``...) follows
     ``session_start``.
 
+``iran_orders.csv`` -- an Iranian shop's order export, 1401/01/01..1403/06/31 (Jalali)
+    ``شماره سفارش,کد مشتری,تاریخ سفارش,مبلغ (تومان)`` (order number, customer code, order
+    date, amount in Toman), all in Persian digits, dates as ``۱۴۰۲/۰۸/۲۰``, amounts with
+    the Persian thousands separator ``٬``. 3,000 customers make a first order between
+    1401/01/01 and 1402/12/29 (2022-03-21..2024-03-19) and are observed until 1403/06/31
+    (2024-09-21). Purchases follow a BG/NBD-like process in continuous time (rate
+    ``Gamma(0.9, rate 6)`` per week, drop-out ``Beta(1, 4)`` after each repeat purchase)
+    whose intensity follows the Jalali year: times ``IRAN_ESFAND_BOOST`` in Esfand, the
+    month before Nowruz, and ``IRAN_NOWRUZ_HOLIDAY`` on the Nowruz holidays (1-13
+    Farvardin), drawn by thinning; first orders follow the same day weights. Amounts
+    ``Gamma(shape 4, scale 300,000)`` Toman rounded to 1,000 (at least 50,000). Dates are
+    converted with the table :data:`NOWRUZ` (no calendar library). Rows in order of
+    purchase time.
+
 The true generating parameters are collected in :data:`TRUE_PARAMS` so a notebook can
 compare model estimates with them.
 """
@@ -112,7 +127,7 @@ import pandas as pd
 # ---------------------------------------------------------------------------
 
 SEED = 20261124  # root seed; one child generator per file is spawned from it
-FILES = ("orders.csv", "subscriptions.csv", "nps_survey.csv", "web_sessions.csv")
+FILES = ("orders.csv", "subscriptions.csv", "nps_survey.csv", "web_sessions.csv", "iran_orders.csv")
 OBSERVATION_END = dt.date(2025, 6, 30)  # last observed day for orders, subscriptions, survey
 
 # ---------------------------------------------------------------------------
@@ -219,6 +234,28 @@ HOUR_WEIGHTS = (  # relative session starts by hour of day, 00..23
     0.6, 0.4, 0.3, 0.25, 0.25, 0.35, 0.7, 1.2, 1.7, 2.0, 2.1, 2.2,
     2.5, 2.4, 2.1, 2.0, 2.0, 2.1, 2.4, 2.8, 3.0, 2.8, 2.0, 1.2,
 )
+
+# ---------------------------------------------------------------------------
+# 5. iran_orders.csv: an Iranian shop's export (Jalali dates, Persian digits, Toman)
+# ---------------------------------------------------------------------------
+
+# Nowruz (1 Farvardin) in the Gregorian calendar: a Jalali year runs from one to the next
+# (1403 has 366 days, so 30 Esfand 1403 exists). Kept as data so that the generator needs
+# no calendar library.
+NOWRUZ = {
+    1401: dt.date(2022, 3, 21), 1402: dt.date(2023, 3, 21), 1403: dt.date(2024, 3, 20),
+    1404: dt.date(2025, 3, 21),
+}
+IRAN_N_CUSTOMERS = 3_000
+IRAN_ACQ_START = dt.date(2022, 3, 21)  # 1401/01/01
+IRAN_ACQ_END = dt.date(2024, 3, 19)  # 1402/12/29
+IRAN_OBSERVATION_END = dt.date(2024, 9, 21)  # 1403/06/31
+IRAN_ESFAND_BOOST = 1.8  # buying in Esfand, the month before Nowruz, relative to other months
+IRAN_NOWRUZ_HOLIDAY = 0.35  # buying on 1-13 Farvardin (the Nowruz holidays)
+IRAN_R, IRAN_ALPHA = 0.9, 6.0  # purchase rate per week ~ Gamma(shape 0.9, rate 6): mean 0.15
+IRAN_DROPOUT_A, IRAN_DROPOUT_B = 1.0, 4.0  # drop-out after a repeat purchase ~ Beta(1, 4)
+IRAN_AMOUNT_SHAPE, IRAN_AMOUNT_SCALE = 4.0, 300_000.0  # Toman, mean 1.2 million, to 1,000
+IRAN_HEADER = ("شماره سفارش", "کد مشتری", "تاریخ سفارش", "مبلغ (تومان)")
 
 # True parameters, named as in the ``lifetimes`` fitters where one exists (BetaGeoFitter:
 # r, alpha, a, b; GammaGammaFitter: p, q, v -- ``v`` is the rate the paper calls gamma).
@@ -638,6 +675,71 @@ def make_sessions(rng: np.random.Generator) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------
+# 5. an Iranian shop
+# ---------------------------------------------------------------------------
+
+_PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+
+
+def _jalali(day: int) -> tuple[int, int, int]:
+    """Day number -> Jalali (year, month, day): months 1-6 have 31 days, 7-11 30, Esfand the rest."""
+    year = max(y for y, start in NOWRUZ.items() if _day_number(start) <= day)
+    doy = day - _day_number(NOWRUZ[year])
+    if doy < 186:
+        return year, doy // 31 + 1, doy % 31 + 1
+    month = min((doy - 186) // 30 + 7, 12)
+    return year, month, doy - 186 - 30 * (month - 7) + 1
+
+
+def _nowruz_factor(days: np.ndarray) -> np.ndarray:
+    """Buying intensity of each day: more in Esfand, less on the Nowruz holidays."""
+    parts = np.array([_jalali(int(d)) for d in days])
+    month, dom = parts[:, 1], parts[:, 2]
+    return np.where(month == 12, IRAN_ESFAND_BOOST, np.where((month == 1) & (dom <= 13), IRAN_NOWRUZ_HOLIDAY, 1.0))
+
+
+def make_iran_orders(rng: np.random.Generator) -> pd.DataFrame:
+    """An Iranian shop's order export: BG/NBD-like buying whose intensity follows the
+    Jalali year (an Esfand rush before Nowruz, a quiet Nowruz holiday), amounts in Toman,
+    written as the shop's system exports it."""
+    first, last = _day_number(IRAN_ACQ_START), _day_number(IRAN_OBSERVATION_END)
+    factor = _nowruz_factor(np.arange(first, last + 1))  # index: day - first
+    acq = factor[: _day_number(IRAN_ACQ_END) - first + 1]
+    n = IRAN_N_CUSTOMERS
+    t0 = np.sort(rng.choice(len(acq), size=n, p=acq / acq.sum()) + rng.random(n))  # days since first
+    lam = rng.gamma(IRAN_R, 1.0 / IRAN_ALPHA, size=n) / 7.0  # purchases per day on an ordinary day
+    p_drop = rng.beta(IRAN_DROPOUT_A, IRAN_DROPOUT_B, size=n)
+    top = factor.max()
+    end_t = last + 1 - first
+    cust_parts, time_parts = [np.arange(n)], [t0]
+    t = t0.copy()
+    alive = np.arange(n)
+    while alive.size:
+        # thinning: candidates at the highest intensity, kept with the day's share of it
+        t[alive] = t[alive] + rng.exponential(1.0 / (lam[alive] * top))
+        alive = alive[t[alive] < end_t]
+        kept = rng.random(alive.size) < factor[np.floor(t[alive]).astype(np.int64)] / top
+        bought = alive[kept]
+        cust_parts.append(bought)
+        time_parts.append(t[bought])
+        gone = bought[rng.random(bought.size) < p_drop[bought]]  # drop out after a repeat purchase
+        alive = np.setdiff1d(alive, gone, assume_unique=True)
+    cust = np.concatenate(cust_parts)
+    when = np.concatenate(time_parts)
+    order = np.lexsort((cust, when))
+    cust, when = cust[order], when[order]
+    day = first + np.floor(when).astype(np.int64)
+    amount = np.maximum(np.round(rng.gamma(IRAN_AMOUNT_SHAPE, IRAN_AMOUNT_SCALE, size=cust.size), -3), 50_000)
+    dates = ["{:04d}/{:02d}/{:02d}".format(*_jalali(int(d))).translate(_PERSIAN) for d in day]
+    return pd.DataFrame({
+        IRAN_HEADER[0]: [str(100_000 + i).translate(_PERSIAN) for i in range(1, cust.size + 1)],
+        IRAN_HEADER[1]: [f"{5_000 + c + 1}".translate(_PERSIAN) for c in cust],
+        IRAN_HEADER[2]: dates,
+        IRAN_HEADER[3]: [f"{int(a):,}".replace(",", "٬").translate(_PERSIAN) for a in amount],
+    })
+
+
+# ---------------------------------------------------------------------------
 # summary and entry point
 # ---------------------------------------------------------------------------
 
@@ -708,6 +810,16 @@ def summarize(out: Path) -> str:
         f"returning share of monthly visitors Feb-Dec {ret_share.iloc[1:].min():.1%}.."
         f"{ret_share.iloc[1:].max():.1%} (January {ret_share.iloc[0]:.1%})"
     )
+    ir = pd.read_csv(out / "iran_orders.csv", dtype=str, keep_default_na=False)
+    latin = str.maketrans("۰۱۲۳۴۵۶۷۸۹٬", "0123456789,")
+    ir_dates = ir[IRAN_HEADER[2]].str.translate(latin)
+    ir_month = ir_dates.str[5:7]
+    ir_amount = ir[IRAN_HEADER[3]].str.translate(latin).str.replace(",", "").astype(int)
+    lines.append(
+        f"iran_orders.csv: {len(ir):,} orders, {ir[IRAN_HEADER[1]].nunique():,} customers, "
+        f"{ir_dates.min()}..{ir_dates.max()} (Jalali), mean amount {ir_amount.mean():,.0f} Toman, "
+        f"orders per Jalali month of the year {ir_month.value_counts().sort_index().to_dict()}"
+    )
     for name in FILES:
         path = out / name
         lines.append(f"{name}: {path.stat().st_size:,} bytes, sha256 {sha256(path)}")
@@ -725,14 +837,16 @@ def main(argv: list[str] | None = None) -> int:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
 
-    rng_orders, rng_subs, rng_survey, rng_sessions = (
-        np.random.default_rng(s) for s in np.random.SeedSequence(SEED).spawn(4)
+    # the first four children are those of spawn(4): adding a file changed no other file
+    rng_orders, rng_subs, rng_survey, rng_sessions, rng_iran = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(SEED).spawn(5)
     )
     _write_csv(make_orders(rng_orders), out / "orders.csv")
     spells, satisfaction = make_subscriptions(rng_subs)
     _write_csv(spells, out / "subscriptions.csv")
     _write_csv(make_survey(rng_survey, spells, satisfaction), out / "nps_survey.csv")
     _write_csv(make_sessions(rng_sessions), out / "web_sessions.csv")
+    _write_csv(make_iran_orders(rng_iran), out / "iran_orders.csv")
     if args.summary:
         print(summarize(out))
     return 0

@@ -57,6 +57,7 @@ from .net_promoter import (
     parse_scores,
 )
 from .plotting import plot_crr, plot_customer_flows
+from .periods import period_names
 from .revenue import mrr_movements, revenue_retention, revenue_retention_table
 from .survival import SBGFit, fit_sbg, kaplan_meier, kaplan_meier_estimate, tenure_table
 
@@ -120,6 +121,7 @@ __all__ = [
     "kaplan_meier_estimate",
     "plot_crr",
     "plot_customer_flows",
+    "period_names",
     "datasets",
     "net_promoter",
     "simulate",

@@ -30,7 +30,7 @@ def bundled_folder(name: str) -> Path:
     Examples
     --------
     >>> sorted(p.name for p in bundled_folder("data").glob("*.csv"))
-    ['nps_survey.csv', 'orders.csv', 'subscriptions.csv', 'web_sessions.csv']
+    ['iran_orders.csv', 'nps_survey.csv', 'orders.csv', 'subscriptions.csv', 'web_sessions.csv']
     """
     if name not in _FOLDERS:
         raise RetentionDataError(f"name={name!r}: expected one of {list(_FOLDERS)}.",

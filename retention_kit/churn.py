@@ -18,8 +18,11 @@ from .inputs import TableLike
 from . import _engine
 from .activity import Activity, activity, day
 from .errors import RetentionDataError
-from .validation import ACTIVE_DAYS, OBSERVATION_END, DateLike, Freq, Log, Options, Weekday, validate_params
-from .periods import complete_periods
+from .validation import (
+    ACTIVE_DAYS, CALENDAR, FISCAL_YEAR_START, OBSERVATION_END, WEEK_START, DateLike, Freq, Log, Options,
+    validate_params,
+)
+from .periods import complete_periods, period_columns
 
 __all__ = ["CHURN_METHODS", "churn_rate", "churn_table"]
 
@@ -313,7 +316,9 @@ def _period_days(start: object, end: object, act: Activity) -> tuple[int, int]:
     freq=Freq(),
     active_days=[ACTIVE_DAYS, None],
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def churn_table(
     table: TableLike,
@@ -321,7 +326,9 @@ def churn_table(
     freq: str = "M",
     active_days: int | None = None,
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Every churn definition, period by period, on the same data.
 
@@ -335,13 +342,23 @@ def churn_table(
         The activity rule for a transaction log.
     observation_end : date, optional
         Last day the data covers.
-    week_start : str
-        First day of a week for ``freq="W"``.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        ``period``; the counts, named as in :func:`customer_counts`: ``start`` (S,
+        ``period``, ``period_start`` and ``period_end`` (the label, first and last
+        day of the period, see :func:`customer_counts`); the counts, named as in :func:`customer_counts`: ``start`` (S,
         customers at the start), ``acquired`` (N, first event in the period),
         ``new_active`` (acquired and still customers at the end), ``end`` (E,
         customers at the end), and ``churn_events``; one column per method of
@@ -365,7 +382,9 @@ def churn_table(
     'no customers at the start of the period'
     """
     act = activity(table, active_days=active_days, observation_end=observation_end)
-    periods, bounds = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
+    periods, bounds = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start,
+                                       calendar=calendar, fiscal_year_start=fiscal_year_start)
+    labels = period_columns(periods, bounds)
     runs = _Runs(act)
     rows = []
     for k, period in enumerate(periods):
@@ -386,6 +405,8 @@ def churn_table(
         row["note"] = "; ".join(reasons)
         rows.append(row)
     out = pd.DataFrame(rows)
+    out.insert(1, "period_start", labels["period_start"].to_numpy())
+    out.insert(2, "period_end", labels["period_end"].to_numpy())
     out.attrs["activity_rule"] = act.rule
     out.attrs["observation_end"] = str(act.observation_end.date())
     return out

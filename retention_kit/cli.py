@@ -70,7 +70,7 @@ from .io import (
     load_transactions,
 )
 from .report_registry import NOTEBOOKS, NotebookSpec
-from .validation import ACTIVE_DAYS, check_param, declared
+from .validation import ACTIVE_DAYS, FISCAL_YEAR_START, check_param, declared
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -176,7 +176,7 @@ _CONTINUE_NOTE: dict[str, str] = {
 #: How many problems one ``check`` of one file follows before it stops.
 _MAX_PROBLEMS = 20
 #: The [report] settings of a config.
-_REPORT_KEYS = ("out", "period", "active_days", "segment_col")
+_REPORT_KEYS = ("out", "period", "active_days", "segment_col", "calendar", "fiscal_year_start")
 
 
 def _dest(flag: str) -> str:
@@ -358,17 +358,48 @@ def _inputs(
                      else "no loader of this version of the kit takes it")
             given_kinds = " and ".join(inputs) or "no"
             raise UsageError(f"{LOADER_OPTIONS[option]} does not apply to the {given_kinds} input given: {where}.")
+    if "calendar" not in report:
+        # one calendar serves both: a Jalali export wants Jalali periods
+        written = {options.get("calendar", "gregorian") for options in inputs.values()}
+        if len(written) > 1:
+            raise UsageError(
+                "the inputs are written in different calendars (calendar in their sections of --config): "
+                "set calendar in [report] to choose the calendar of the periods."
+            )
+        if written and written != {"gregorian"}:
+            report["calendar"] = written.pop()
+    _validate_report(report, final=True)
     if "out" in report and args.config and not Path(report["out"]).is_absolute() and getattr(args, "out", None) is None:
         report["out"] = str((base / report["out"]).resolve())
     return inputs, report
 
 
-def _validate_report(report: dict[str, Any]) -> None:
+def _validate_report(report: dict[str, Any], *, final: bool = False) -> None:
+    """Check the [report] settings; ``final`` adds the checks across settings, once the
+    flags are merged in."""
     unknown = set(report) - set(_REPORT_KEYS)
     if unknown:
         raise UsageError(
-            f"[report] in --config: unknown setting(s) {sorted(map(str, unknown))}; expected out, period, "
-            "active_days, segment_col."
+            f"[report] in --config: unknown setting(s) {sorted(map(str, unknown))}; expected "
+            f"{', '.join(_REPORT_KEYS)}."
+        )
+    if "calendar" in report and report["calendar"] not in ("gregorian", "jalali"):
+        raise UsageError(f"calendar={report['calendar']!r}: expected 'gregorian' or 'jalali' (--calendar).")
+    if "fiscal_year_start" in report:
+        try:
+            check_param("fiscal_year_start", report["fiscal_year_start"], FISCAL_YEAR_START)
+        except RetentionDataError as exc:
+            raise UsageError(f"{str(exc).rstrip('.')} (--fiscal-year-start).") from None
+    fiscal = report.get("fiscal_year_start", 1)
+    if final and fiscal != 1 and report.get("calendar", "gregorian") != "gregorian":
+        raise UsageError(
+            f"--fiscal-year-start {fiscal}: fiscal years are Gregorian, and the Jalali year always starts at "
+            "Nowruz; leave out --fiscal-year-start with --calendar jalali."
+        )
+    if final and fiscal != 1 and report.get("period") not in ("Q", "Y"):
+        raise UsageError(
+            f"--fiscal-year-start {fiscal}: a fiscal year moves quarters and years only; add --period Q or "
+            "--period Y."
         )
     if "period" in report and report["period"] not in ("W", "M", "Q", "Y"):
         raise UsageError(f"period={report['period']!r}: expected W, M, Q or Y (--period).")
@@ -718,6 +749,10 @@ def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], repor
         params[notebook.period_param] = report["period"]
     if "active_days" in report and notebook.activity_param:
         params[notebook.activity_param] = int(report["active_days"])
+    if "calendar" in report and notebook.calendar_param:
+        params[notebook.calendar_param] = report["calendar"]
+    if "fiscal_year_start" in report and notebook.fiscal_year_param:
+        params[notebook.fiscal_year_param] = int(report["fiscal_year_start"])
     return params
 
 
@@ -876,6 +911,10 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--active-days", dest="active_days", type=int, metavar="N",
                         help="activity rule of the CRR notebook: a customer counts while their last purchase is at most N days old")
     report.add_argument("--segment-col", dest="segment_col", help="column to split churn curves and NPS by")
+    report.add_argument("--fiscal-year-start", dest="fiscal_year_start", type=int, metavar="MONTH",
+                        help="month (1-12) the fiscal year starts in, for --period Q or Y: periods become "
+                             "fiscal quarters and years named by the year they end in (FY2025Q1); "
+                             "--calendar jalali also gives Jalali months, seasons and years")
     report.add_argument("--notebooks", metavar="01,03", help="only these notebooks (by number)")
     mapping(report)
 

@@ -11,19 +11,21 @@ from .inputs import TableLike
 from . import _engine, _neutral
 from .errors import RetentionDataError
 from .validation import (
+    CALENDAR,
+    FISCAL_YEAR_START,
     OBSERVATION_END,
+    WEEK_START,
     Brackets,
     Flag,
     Freq,
     Integer,
     Log,
     Options,
-    Weekday,
     validate_params,
 )
 from .inputs import canonical
 from .inputs import observation_end as _read_end
-from .periods import complete_periods
+from .periods import complete_periods, period_columns, place
 
 __all__ = [
     "cohort_table",
@@ -36,18 +38,19 @@ SUMMARY_ROW = "weighted average"
 
 
 def _placed(
-    table: pd.DataFrame, id_col: str, freq: str, observation_end: object, week_start: str
-) -> tuple[pd.PeriodIndex, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.Timestamp]:
-    """Codes, period index and row positions of the rows inside complete periods."""
+    table: pd.DataFrame, id_col: str, freq: str, observation_end: object, cal: dict
+) -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Codes, period index and row positions of the rows inside complete periods, and
+    the period boundaries."""
     dates = table["date"]
     end = _read_end(observation_end, first=dates.min(), last=dates.max())
-    periods, bounds = complete_periods(dates.min(), end, freq, week_start=week_start)
+    periods, bounds = complete_periods(dates.min(), end, freq, **cal)
     days = _engine.day_numbers(dates)
     k = _engine.period_index(days, bounds)
     inside = (k >= 0) & (k < len(periods))
     rows = np.flatnonzero(inside)
     codes, ids = _engine.customer_codes(table[id_col], rows)
-    return periods, codes, k[rows], rows, ids, end
+    return periods, codes, k[rows], rows, ids, bounds
 
 
 @validate_params(
@@ -58,8 +61,11 @@ def _placed(
     normalize=Flag(),
     brackets=[Brackets(), None],
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
     summary=Flag(),
+    dates=Flag(),
 )
 def cohort_table(
     transactions: TableLike,
@@ -70,8 +76,11 @@ def cohort_table(
     normalize: bool = True,
     brackets: Sequence[tuple[int, int]] | None = None,
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
     summary: bool = True,
+    dates: bool = False,
 ) -> pd.DataFrame:
     """The cohort triangle: customers (or revenue) by acquisition cohort and periods since.
 
@@ -110,19 +119,35 @@ def cohort_table(
         Inclusive ranges of periods since acquisition.
     observation_end : date, optional
         Last day the data covers (default: the last purchase date).
-    week_start : str
-        First day of a week for ``freq="W"``.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
     summary : bool
         Append a row ``"weighted average"``: for each column, the cells of the cohorts
         that have completed it, summed and divided by those cohorts' total size (so
         larger cohorts weigh more). With ``normalize=False`` it holds the plain sums
         over those cohorts.
+    dates : bool
+        Add ``period_start`` and ``period_end``, the first and last day of each cohort's
+        acquisition period (Gregorian dates; blank on the summary row), as the first
+        columns. Off by default because the table is a matrix that code reads by
+        position (``row.iloc[1:]`` after ``size``); the long tables of the kit always
+        carry these columns.
 
     Returns
     -------
     pandas.DataFrame
         Index ``cohort`` (period labels, then the summary row), column ``size``
-        (customers acquired), then one column per offset or bracket.
+        (customers acquired), then one column per offset or bracket; with
+        ``dates=True``, ``period_start`` and ``period_end`` before ``size``.
 
     Examples
     --------
@@ -139,12 +164,13 @@ def cohort_table(
     2024-02            1.0  100.0  100.0   NaN
     2024-03            1.0  100.0    NaN   NaN
     weighted average   4.0  100.0   66.7  50.0
-    >>> cohort_table(tx, freq="M", kind="on_or_after", observation_end="2024-03-31", summary=False)
-             size      0      1     2
+    >>> cohort_table(tx, freq="M", kind="on_or_after", observation_end="2024-03-31", summary=False,
+    ...              dates=True)
+            period_start period_end  size      0      1     2
     cohort
-    2024-01     2  100.0  100.0  50.0
-    2024-02     1  100.0  100.0   NaN
-    2024-03     1  100.0    NaN   NaN
+    2024-01   2024-01-01 2024-01-31     2  100.0  100.0  50.0
+    2024-02   2024-02-01 2024-02-29     1  100.0  100.0   NaN
+    2024-03   2024-03-01 2024-03-31     1  100.0    NaN   NaN
     """
     foreign = _neutral.wants_neutral(transactions)
     if not foreign:
@@ -160,14 +186,15 @@ def cohort_table(
                 "periods that differs by cohort; use kind='on' or brackets= for revenue."
             )
     spans = _brackets(brackets)
+    cal = {"week_start": week_start, "calendar": calendar, "fiscal_year_start": fiscal_year_start}
     if foreign:
         info = _neutral.inspect(transactions, kind="transactions", need=("amount",) if values == "revenue" else ())
         end = _read_end(observation_end, first=info.first, last=info.last)
-        periods, bounds = complete_periods(info.first, end, freq, week_start=week_start)
+        periods, bounds = complete_periods(info.first, end, freq, **cal)
         n = len(periods)
         cells = _neutral.cohort_cells(info, boundaries=bounds, revenue=values == "revenue", brackets=spans)
     else:
-        periods, codes, k, rows, ids, _ = _placed(transactions, "customer_id", freq, observation_end, week_start)
+        periods, codes, k, rows, ids, bounds = _placed(transactions, "customer_id", freq, observation_end, cal)
         n = len(periods)
         amounts = transactions["amount"].to_numpy(dtype=float)[rows] if values == "revenue" else None
         cells = _engine.cohort_counts(codes, k, amounts, len(ids), n, brackets=spans)
@@ -189,6 +216,10 @@ def cohort_table(
             raw / size[:, None] if normalize else raw)
     table = pd.DataFrame(shown[keep], columns=columns)
     table.insert(0, "size", cells["size"][keep])
+    if dates:
+        days = period_columns(periods, bounds)[keep]
+        table.insert(0, "period_end", days["period_end"].to_numpy())
+        table.insert(0, "period_start", days["period_start"].to_numpy())
     table.index = pd.Index([str(p) for p in periods[keep]], name="cohort")
     if summary:
         done = observed[keep]
@@ -200,8 +231,11 @@ def cohort_table(
                 average = np.where(weight > 0, scale * total / weight, np.nan)
             else:
                 average = np.where(weight > 0, total, np.nan)
-        row = pd.DataFrame([[float(size[keep].sum()), *average]], columns=table.columns,
+        blank = [pd.NaT, pd.NaT] if dates else []
+        row = pd.DataFrame([[*blank, float(size[keep].sum()), *average]], columns=table.columns,
                            index=pd.Index([SUMMARY_ROW], name="cohort"))
+        if dates:
+            row = row.astype({"period_start": table["period_start"].dtype, "period_end": table["period_end"].dtype})
         table = pd.concat([table.astype({"size": float}), row])
     table.attrs["kind"] = "brackets" if spans else kind
     table.attrs["values"] = values
@@ -248,7 +282,9 @@ def _purchase_days(transactions: pd.DataFrame, observation_end: object) -> tuple
     within_days=[Integer(low=1, unit="days"), None],
     freq=[Freq(), None],
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def repeat_purchase_rate(
     transactions: TableLike,
@@ -256,7 +292,9 @@ def repeat_purchase_rate(
     within_days: int | None = None,
     freq: str | None = None,
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Share of customers who bought more than once, overall or per acquisition cohort.
 
@@ -285,13 +323,24 @@ def repeat_purchase_rate(
         Split by acquisition cohort of this length; ``None`` gives one overall row.
     observation_end : date, optional
         Last day the data covers (default: the last purchase date).
-    week_start : str
-        First day of a week for ``freq="W"``.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        ``cohort`` (``"all"`` without ``freq``), ``customers``, ``eligible``,
+        ``cohort`` (``"all"`` without ``freq``), with ``freq`` the cohort's
+        ``period_start`` and ``period_end`` (first and last day, Gregorian dates; the
+        last cohort may run past ``observation_end``), ``customers``, ``eligible``,
         ``not_eligible``, ``repeaters``, ``repeat_rate`` (percent of eligible; NaN with a
         ``note`` when none is eligible).
 
@@ -322,19 +371,28 @@ def repeat_purchase_rate(
     if freq is None:
         frame["cohort"] = "all"
     else:
-        from .periods import period_freq
-
-        frame["cohort"] = firsts["first"].dt.to_period(period_freq(freq, week_start=week_start)).astype(str)
+        # every acquisition period from the first purchase to observation_end, complete or not
+        first_days = firsts["first"].to_numpy().astype("datetime64[D]").astype(np.int64)
+        periods, bounds = complete_periods(firsts["first"].min(), end, freq, week_start=week_start,
+                                           calendar=calendar, fiscal_year_start=fiscal_year_start,
+                                           complete=False)
+        frame["cohort"] = place(first_days, bounds)
     out = frame.groupby("cohort", sort=True).agg(
         customers=("eligible", "size"), eligible=("eligible", "sum"), repeaters=("repeat", "sum")
     ).reset_index()
+    if freq is not None:
+        dates = period_columns(periods, bounds).iloc[out["cohort"].to_numpy()].reset_index(drop=True)
+        out["cohort"] = [str(p) for p in dates["period"]]
+        out.insert(1, "period_start", dates["period_start"].to_numpy())
+        out.insert(2, "period_end", dates["period_end"].to_numpy())
     out["not_eligible"] = out["customers"] - out["eligible"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["repeat_rate"] = np.where(out["eligible"] > 0, 100.0 * out["repeaters"] / out["eligible"], np.nan)
     out["note"] = np.where(
         out["eligible"] > 0, "", f"no customer acquired at least {within_days} days before the end"
     )
-    out = out[["cohort", "customers", "eligible", "not_eligible", "repeaters", "repeat_rate", "note"]]
+    dated = ["period_start", "period_end"] if freq is not None else []
+    out = out[["cohort", *dated, "customers", "eligible", "not_eligible", "repeaters", "repeat_rate", "note"]]
     out.attrs["observation_end"] = str(end.date())
     return out
 
@@ -370,14 +428,18 @@ def time_to_second_purchase(
     sessions=Log(neutral=True),
     freq=Freq(),
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def returning_visitor_rate(
     sessions: TableLike,
     *,
     freq: str = "M",
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """New versus returning visitors per period, from web-analytics sessions.
 
@@ -396,12 +458,23 @@ def returning_visitor_rate(
         Canonical sessions from :func:`load_sessions` (``visitor_id``, ``date``).
     freq : {"D", "W", "M", "Q", "Y"}
     observation_end : date, optional
-    week_start : str
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        ``period, visitors, new, returning, returning_share, note``.
+        ``period, period_start, period_end, visitors, new, returning, returning_share,
+        note``.
 
     Examples
     --------
@@ -414,16 +487,19 @@ def returning_visitor_rate(
     0  2024-01         2    2          0
     1  2024-02         3    1          2
     """
+    cal = {"week_start": week_start, "calendar": calendar, "fiscal_year_start": fiscal_year_start}
     if _neutral.wants_neutral(sessions):
         info = _neutral.inspect(sessions, kind="sessions")
         end = _read_end(observation_end, first=info.first, last=info.last)
-        periods, bounds = complete_periods(info.first, end, freq, week_start=week_start)
+        periods, bounds = complete_periods(info.first, end, freq, **cal)
         counts = _neutral.first_seen_counts(info, id_col="visitor_id", boundaries=bounds)
     else:
         sessions = canonical(sessions, kind="sessions")
-        periods, codes, k, _, ids, _ = _placed(sessions, "visitor_id", freq, observation_end, week_start)
+        periods, codes, k, _, ids, bounds = _placed(sessions, "visitor_id", freq, observation_end, cal)
         counts = _engine.first_seen_counts(codes, k, len(ids), len(periods))
-    out = pd.DataFrame({"period": periods, "visitors": counts["seen"], "new": counts["new"]})
+    out = period_columns(periods, bounds)
+    out["visitors"] = counts["seen"]
+    out["new"] = counts["new"]
     out["returning"] = out["visitors"] - out["new"]
     with np.errstate(divide="ignore", invalid="ignore"):
         out["returning_share"] = np.where(out["visitors"] > 0, 100.0 * out["returning"] / out["visitors"], np.nan)

@@ -7,21 +7,24 @@ import pandas as pd
 
 from .inputs import TableLike
 from . import _engine, _neutral
-from .validation import ACTIVE_DAYS, OBSERVATION_END, Freq, Log, Weekday, validate_params
+from .validation import (
+    ACTIVE_DAYS, CALENDAR, FISCAL_YEAR_START, OBSERVATION_END, WEEK_START, Freq, Log, validate_params,
+)
 from .activity import Activity, day, rule_text, subscriptions_activity, transactions_activity
 from .inputs import observation_end as _read_end
-from .periods import complete_periods
+from .periods import complete_periods, period_columns
 
 __all__ = ["customer_counts", "subscription_counts"]
 
 _COLUMNS = [
-    "period", "start", "acquired", "end", "retained", "new_active", "reactivated", "lost",
+    "period", "period_start", "period_end", "start", "acquired", "end", "retained", "new_active", "reactivated", "lost",
     "crr", "start_retention",
 ]
 
 
-def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end: pd.Timestamp) -> pd.DataFrame:
-    table = pd.DataFrame({"period": periods})
+def _table(periods: pd.Index, boundaries: np.ndarray, flows: dict[str, np.ndarray], rule: str,
+           end: pd.Timestamp) -> pd.DataFrame:
+    table = period_columns(periods, boundaries)
     for name in ("start", "acquired", "end", "retained", "reactivated", "lost"):
         table[name] = flows[name]
     table["new_active"] = flows["new"]
@@ -41,7 +44,9 @@ def _table(periods: pd.PeriodIndex, flows: dict[str, np.ndarray], rule: str, end
     freq=Freq(),
     active_days=ACTIVE_DAYS,
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def customer_counts(
     transactions: TableLike,
@@ -49,7 +54,9 @@ def customer_counts(
     freq: str,
     active_days: int,
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Customers per period from a transaction log, under an explicit activity rule.
 
@@ -99,14 +106,23 @@ def customer_counts(
         Last day the data covers (default: the last purchase date). Periods that end
         after it are not observed to the end and are left out; purchases after it are
         ignored.
-    week_start : str
-        First day of a week for ``freq="W"`` (default ``"MON"``, ISO 8601).
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday, ISO 8601; Saturday in the
+        Jalali calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
         One row per complete period, from the period of the first purchase on, with
-        columns ``period, start, acquired, end, retained, new_active, reactivated, lost,
+        columns ``period, period_start, period_end, start, acquired, end, retained, new_active, reactivated, lost,
         crr, start_retention``. The first period starts with S = 0 because the log
         starts there: if your export begins after the business did, the first
         ``active_days`` of periods undercount S and overcount N.
@@ -141,24 +157,29 @@ def customer_counts(
     >>> t.attrs["activity_rule"]
     'a customer counts while their last purchase is at most 31 days old'
     """
+    cal = {"week_start": week_start, "calendar": calendar, "fiscal_year_start": fiscal_year_start}
     if _neutral.wants_neutral(transactions):
-        return _counts_neutral(transactions, "transactions", freq, week_start, observation_end, active_days)
+        return _counts_neutral(transactions, "transactions", freq, cal, observation_end, active_days)
     act = transactions_activity(transactions, active_days=active_days, observation_end=observation_end)
-    return _counts(act, freq, week_start)
+    return _counts(act, freq, cal)
 
 
 @validate_params(
     subscriptions=Log(neutral=True),
     freq=Freq(),
     observation_end=OBSERVATION_END,
-    week_start=Weekday(),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def subscription_counts(
     subscriptions: TableLike,
     *,
     freq: str,
     observation_end: str | pd.Timestamp | None = None,
-    week_start: str = "MON",
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Customers per period from a subscription table: active while a spell is live.
 
@@ -177,14 +198,25 @@ def subscription_counts(
         Period length.
     observation_end : date, optional
         Last day the data covers (default: the latest start or end date).
-    week_start : str
-        First day of a week for ``freq="W"``.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        ``period, start, acquired, end, retained, new_active, reactivated, lost, crr,
-        start_retention``.
+        ``period, period_start, period_end, start, acquired, end, retained, new_active,
+        reactivated, lost, crr, start_retention``. ``period`` is the period's label
+        (a pandas ``Period``, or a string such as ``1402-08`` or ``FY2025Q1``),
+        ``period_start`` and ``period_end`` its first and last day (Gregorian dates).
 
     Examples
     --------
@@ -201,23 +233,24 @@ def subscription_counts(
     1  2024-02      2         1    2         1           1            0     1
     2  2024-03      2         0    2         1           0            1     1
     """
+    cal = {"week_start": week_start, "calendar": calendar, "fiscal_year_start": fiscal_year_start}
     if _neutral.wants_neutral(subscriptions):
-        return _counts_neutral(subscriptions, "subscriptions", freq, week_start, observation_end)
+        return _counts_neutral(subscriptions, "subscriptions", freq, cal, observation_end)
     act = subscriptions_activity(subscriptions, observation_end=observation_end)
-    return _counts(act, freq, week_start)
+    return _counts(act, freq, cal)
 
 
-def _counts(act: Activity, freq: str, week_start: str) -> pd.DataFrame:
-    periods, boundaries = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start)
+def _counts(act: Activity, freq: str, cal: dict) -> pd.DataFrame:
+    periods, boundaries = complete_periods(act.first_event, act.observation_end, freq, **cal)
     flows = _engine.activity_counts(act.codes, act.active_from, act.active_to, act.first_day, boundaries)
-    return _table(periods, flows, act.rule, act.observation_end)
+    return _table(periods, boundaries, flows, act.rule, act.observation_end)
 
 
-def _counts_neutral(table: object, kind: str, freq: str, week_start: str, observation_end: object,
+def _counts_neutral(table: object, kind: str, freq: str, cal: dict, observation_end: object,
                     active_days: int | None = None) -> pd.DataFrame:
     """``_counts`` on a table of another engine: the flows come from one lazy query."""
     info = _neutral.inspect(table, kind=kind)
     end = _read_end(observation_end, first=info.first, last=info.last)
-    periods, boundaries = complete_periods(info.first, end, freq, week_start=week_start)
+    periods, boundaries = complete_periods(info.first, end, freq, **cal)
     flows = _neutral.activity_flows(info, kind=kind, boundaries=boundaries, end_day=day(end), active_days=active_days)
-    return _table(periods, flows, rule_text(kind, active_days), end)
+    return _table(periods, boundaries, flows, rule_text(kind, active_days), end)

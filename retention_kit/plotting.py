@@ -27,6 +27,10 @@ __all__ = [
 ]
 
 
+#: The date columns of a cohort table, beside its cells.
+_COHORT_DATES = ("period_start", "period_end")
+
+
 def _labels(periods: pd.Series) -> list[str]:
     return [str(p) for p in periods]
 
@@ -323,7 +327,7 @@ def plot_cohort_heatmap(
     'periods since first purchase'
     """
     require_columns(table, ["size"])
-    cells = table.drop(columns="size")
+    cells = table.drop(columns=["size", *_COHORT_DATES], errors="ignore")
     values = cells.to_numpy(dtype=float)
     if ax is None:
         _, ax = plt.subplots(figsize=(min(2 + 0.6 * values.shape[1], 16), 1 + 0.4 * values.shape[0]))
@@ -368,7 +372,7 @@ def plot_retention_curves(
     require_columns(table, ["size"])
     if ax is None:
         _, ax = plt.subplots(figsize=(9, 4.5))
-    cells = table.drop(columns="size")
+    cells = table.drop(columns=["size", *_COHORT_DATES], errors="ignore")
     x = np.arange(cells.shape[1])
     for name, row in cells.iterrows():
         if name == "weighted average":

@@ -55,7 +55,8 @@ class NotebookSpec:
     end, calibration end and worked customer are set to ``None`` (the notebook then
     derives them from the export: the defaults belong to the bundled data), and the
     segment column to ``--segment-col``; ``--period`` and ``--active-days`` go into the
-    period and activity-rule variables.
+    period and activity-rule variables, ``--calendar`` (or the calendar the inputs are
+    written in) and ``--fiscal-year-start`` into the calendar variables.
 
     Examples
     --------
@@ -75,6 +76,8 @@ class NotebookSpec:
     observation_end_param: str | None = None
     calibration_end_param: str | None = None
     worked_customer_param: str | None = None
+    calendar_param: str | None = None
+    fiscal_year_param: str | None = None
 
     @property
     def required_kinds(self) -> tuple[str, ...]:
@@ -93,7 +96,8 @@ class NotebookSpec:
         names += [
             p for p in (self.period_param, self.activity_param, self.segment_param,
                         self.observation_end_param, self.calibration_end_param,
-                        self.worked_customer_param) if p is not None
+                        self.worked_customer_param, self.calendar_param, self.fiscal_year_param)
+            if p is not None
         ]
         return tuple(names)
 
@@ -106,6 +110,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         inputs=(Input("transactions", "TRANSACTIONS"),),
         period_param="FREQ",
         activity_param="ACTIVE_DAYS",
+        calendar_param="CALENDAR",
+        fiscal_year_param="FISCAL_YEAR_START",
     ),
     NotebookSpec(
         "02", "02_churn_definitions_compared",
@@ -113,11 +119,15 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         period_param="FREQ",
         segment_param="SEGMENT_COL",
         observation_end_param="OBSERVATION_END",
+        calendar_param="CALENDAR",
+        fiscal_year_param="FISCAL_YEAR_START",
     ),
     NotebookSpec(
         "03", "03_cohort_retention",
         inputs=(Input("transactions", "TRANSACTIONS"), Input("sessions", "SESSIONS", required=False)),
         period_param="FREQ",
+        calendar_param="CALENDAR",
+        fiscal_year_param="FISCAL_YEAR_START",
     ),
     NotebookSpec(
         "04", "04_probabilistic_clv",
@@ -131,6 +141,8 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         inputs=(Input("survey", "SURVEY"), Input("subscriptions", "SUBSCRIPTIONS", required=False)),
         segment_param="SEGMENT_COL",
         observation_end_param="OBSERVATION_END",
+        calendar_param="CALENDAR",
+        fiscal_year_param="FISCAL_YEAR_START",
     ),
 )
 

@@ -8,8 +8,10 @@ import pandas as pd
 from .inputs import TableLike
 from .activity import Activity, day, subscriptions_activity
 from .errors import RetentionDataError
-from .validation import OBSERVATION_END, DateLike, Freq, Integer, Log, validate_params
-from .periods import complete_periods
+from .validation import (
+    CALENDAR, FISCAL_YEAR_START, OBSERVATION_END, WEEK_START, DateLike, Freq, Integer, Log, validate_params,
+)
+from .periods import complete_periods, period_columns
 
 __all__ = ["mrr_movements", "revenue_retention", "revenue_retention_table"]
 
@@ -47,12 +49,18 @@ def _mrr_at(act: Activity, mrr: np.ndarray, snapshots: np.ndarray) -> np.ndarray
     subscriptions=Log(),
     freq=Freq(),
     observation_end=OBSERVATION_END,
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def mrr_movements(
     subscriptions: TableLike,
     *,
     freq: str = "M",
     observation_end: str | pd.Timestamp | None = None,
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """Monthly recurring revenue per period, split into its movements.
 
@@ -89,11 +97,22 @@ def mrr_movements(
         Period length; only complete periods are reported.
     observation_end : date, optional
         Last day the data covers.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        ``period, mrr_start, new, expansion, contraction, churned, reactivation, mrr_end,
+        ``period, period_start, period_end, mrr_start, new, expansion, contraction, churned, reactivation, mrr_end,
         gross_revenue_churn, net_revenue_churn, note``.
 
     Examples
@@ -112,14 +131,15 @@ def mrr_movements(
     0.0
     """
     act, mrr = _mrr_activity(subscriptions, observation_end)
-    periods, bounds = complete_periods(act.first_event, act.observation_end, freq)
+    periods, bounds = complete_periods(act.first_event, act.observation_end, freq, week_start=week_start,
+                                       calendar=calendar, fiscal_year_start=fiscal_year_start)
     matrix = _mrr_at(act, mrr, bounds)
     live = _mrr_at(act, np.ones(len(mrr)), bounds) > 0  # subscribed, paying or not
     m0, m1 = matrix[:, :-1], matrix[:, 1:]
     had, has = live[:, :-1], live[:, 1:]
     first_new = act.first_day[:, None] >= bounds[None, :-1]
     both = had & has
-    table = pd.DataFrame({"period": periods})
+    table = period_columns(periods, bounds)
     table["mrr_start"] = m0.sum(axis=0)
     table["new"] = np.where(~had & has & first_new, m1, 0).sum(axis=0)
     table["expansion"] = np.where(both & (m1 > m0), m1 - m0, 0).sum(axis=0)

@@ -72,6 +72,9 @@ __all__ = [
     "Anything",
     "ACTIVE_DAYS",
     "OBSERVATION_END",
+    "CALENDAR",
+    "FISCAL_YEAR_START",
+    "WEEK_START",
     "UNIT_DAYS",
     "PENALIZER",
 ]
@@ -689,6 +692,14 @@ UNIT_DAYS = Number(low=0, closed="neither", text="a positive number of days per 
 PENALIZER = Number(low=0, text="a number >= 0 (0 for none)")
 #: The last observed day, where ``None`` means "the latest event in the data".
 OBSERVATION_END: tuple[Constraint, None] = (DateLike(), None)
+#: The calendar of the periods of every per-period table (see :mod:`retention_kit.periods`).
+CALENDAR = Options("gregorian", "jalali")
+#: The month a fiscal year starts in (1 = the calendar year), for Gregorian quarters and years.
+FISCAL_YEAR_START = Integer(
+    low=1, high=12, example="the month the fiscal year starts in (4 for April, 1 for the calendar year)"
+)
+#: The first day of a week, where ``None`` means the calendar's own (Monday; Saturday for Jalali).
+WEEK_START: tuple[Constraint, None] = (Weekday(), None)
 
 Spec = Constraint | None | Sequence["Constraint | None"]
 

@@ -131,7 +131,7 @@ def test_wheel_installed_outside_the_repository_runs_the_report(tmp_path):
     assert shipped["notebooks"] == {p.name for p in (ROOT / "notebooks").glob("*.ipynb")} | {"__init__.py"}
     assert shipped["data"] == ({p.name for p in (ROOT / "data").glob("*.csv")}
                                | {"README.md", "generate.py", "__init__.py"})
-    assert len(shipped["data"]) == 7
+    assert len(shipped["data"]) == 8
 
     python, purelib = _fresh_venv(tmp_path / "venv")
     result = subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",

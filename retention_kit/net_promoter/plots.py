@@ -19,7 +19,8 @@ from .tables import nps_table  # noqa: F401  (the plot_nps_table example calls i
 __all__ = ["plot_score_distribution", "plot_nps_table"]
 
 _COLOURS = {"detractors": "#d62728", "passives": "#9e9e9e", "promoters": "#2ca02c"}
-_TABLE_VALUES = ("n", "promoters", "passives", "detractors", "nps", "se", "low", "high", "note")
+_TABLE_VALUES = ("n", "promoters", "passives", "detractors", "nps", "se", "low", "high", "note",
+                 "period_start", "period_end")
 
 
 @validate_params(

@@ -15,8 +15,11 @@ import pandas as pd
 
 from ..inputs import TableLike
 from ..errors import RetentionDataError, describe_rows
-from ..periods import period_freq
+from ..periods import complete_periods, period_columns, place
 from ..validation import (
+    CALENDAR,
+    FISCAL_YEAR_START,
+    WEEK_START,
     DateLike,
     Freq,
     Integer,
@@ -41,6 +44,9 @@ __all__ = ["nps_table", "churn_by_nps_group"]
     confidence=CONFIDENCE,
     method=Options(*NPS_METHODS, text="one of 'adjusted_wald', 'wald', 'bootstrap'"),
     min_responses=Integer(low=1, text="a whole number of at least 1"),
+    week_start=WEEK_START,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
 )
 def nps_table(
     df: TableLike,
@@ -52,6 +58,9 @@ def nps_table(
     confidence: float = 0.95,
     method: Literal["adjusted_wald", "wald", "bootstrap"] = "adjusted_wald",
     min_responses: int = 1,
+    week_start: str | None = None,
+    calendar: str = "gregorian",
+    fiscal_year_start: int = 1,
 ) -> pd.DataFrame:
     """NPS with its interval per segment and/or per period: the data of a trend chart.
 
@@ -70,7 +79,8 @@ def nps_table(
     by : str or list of str, optional
         Segment column(s).
     freq : {"W", "M", "Q", "Y"}, optional
-        Period length (calendar months, quarters, years; weeks start Monday).
+        Period length (months, quarters, years of ``calendar``; weeks start Monday,
+        Saturday in the Jalali calendar, unless ``week_start`` says otherwise).
     date_col : str
         Response date column (datetime64), used with ``freq``.
     confidence : float
@@ -78,11 +88,24 @@ def nps_table(
         See :func:`nps_summary`; the bootstrap uses seed 0 and 10,000 resamples.
     min_responses : int
         Groups with fewer responses get their counts but no NPS (NaN), with a note.
+    week_start : str, optional
+        First day of a week for ``freq="W"`` (default Monday; Saturday in the Jalali
+        calendar).
+    calendar : {"gregorian", "jalali"}
+        Calendar of the periods: Jalali months, seasons (quarters), years starting at
+        Nowruz and weeks starting Saturday with ``"jalali"`` (see
+        :mod:`retention_kit.periods`).
+    fiscal_year_start : int
+        Month (1-12) a fiscal year starts in, for Gregorian ``freq="Q"`` or ``"Y"``; the
+        fiscal year is named by the calendar year it ends in (``FY2025``, ``FY2025Q1``).
+        1 (default) gives calendar quarters and years.
 
     Returns
     -------
     pandas.DataFrame
-        The ``by`` columns, then ``period`` (pandas Period) when ``freq`` is given, then
+        The ``by`` columns, then ``period`` (pandas Period; a string label such as
+        ``1402-08`` or ``FY2025Q1`` for the Jalali calendar or a fiscal year),
+        ``period_start`` and ``period_end`` (first and last day) when ``freq`` is given, then
         ``n``, ``promoters``, ``passives``, ``detractors`` (int64), ``nps``, ``se``,
         ``low``, ``high`` (points) and ``note`` (empty, or why the NPS is not shown).
         Sorted by the group columns. ``attrs`` holds ``method``, ``confidence`` and
@@ -161,7 +184,6 @@ def nps_table(
                 "by: a segment column named 'period' clashes with the period column that freq= "
                 "adds; rename it first."
             )
-        alias = period_freq(freq)
         dates = df[date_col].reset_index(drop=True)
         if not pd.api.types.is_datetime64_any_dtype(dates.dtype):
             raise RetentionDataError(
@@ -178,7 +200,13 @@ def nps_table(
         if getattr(dates.dt, "tz", None) is not None:
             # the day on the respondent's own clock, as the loaders do
             dates = dates.dt.tz_localize(None)
-        work["period"] = dates.dt.to_period(alias)
+        days = dates.dt.normalize().to_numpy().astype("datetime64[D]").astype(np.int64)
+        # every period from the first response to the last, the last one complete or not
+        labels, bounds = complete_periods(
+            dates.min(), dates.max(), freq, week_start=week_start, calendar=calendar,
+            fiscal_year_start=fiscal_year_start, complete=False,
+        )
+        work["period"] = pd.Series(labels.take(place(days, bounds)), index=work.index)
         groups.append("period")
     work["promoters"] = (values >= 9).astype("int64")
     work["passives"] = ((values >= 7) & (values <= 8)).astype("int64")
@@ -193,8 +221,7 @@ def nps_table(
     else:
         table = work[counted].sum().to_frame().T.reset_index(drop=True)
     if freq is not None:
-        periods = pd.period_range(work["period"].min(), work["period"].max(), freq=alias)
-        grid = pd.DataFrame({"period": periods})
+        grid = pd.DataFrame({"period": labels})
         if keys:
             grid = work[keys].drop_duplicates().merge(grid, how="cross")
         table = grid.merge(table, on=groups, how="left")
@@ -224,6 +251,11 @@ def nps_table(
     for col in ("nps", "se", "low", "high"):
         stats[col] = stats[col].astype("float64")
     out = pd.concat([table[groups], stats[["n"]], table[counted], stats[["nps", "se", "low", "high", "note"]]], axis=1)
+    if freq is not None:
+        spans = period_columns(labels, bounds).set_index("period")
+        at = out.columns.get_loc("period") + 1
+        out.insert(at, "period_start", spans["period_start"].reindex(out["period"]).to_numpy())
+        out.insert(at + 1, "period_end", spans["period_end"].reindex(out["period"]).to_numpy())
     out.attrs = {"method": method, "confidence": confidence, "min_responses": int(min_responses)}
     return out
 
