@@ -9,6 +9,7 @@ laptop on a train as on the office network.
 
 from __future__ import annotations
 
+import logging
 import re
 from pathlib import Path
 
@@ -42,7 +43,7 @@ _TEMPLATE = r"""{%- extends 'lab/index.html.j2' -%}
   .jp-RenderedImage { overflow-x: auto; }
   .jp-RenderedImage img { max-width: none; }
   math[display="block"] { margin: 0.6em 0; overflow-x: auto; }
-  math { font-size: 1.1em; font-family: "Latin Modern Math", "STIX Two Math", "Cambria Math", math; }
+  math { font-size: 1.1em; font-family: math, "Latin Modern Math", "STIX Two Math", "Cambria Math", "DejaVu Math TeX Gyre"; }
 </style>
 {%- endblock extra_css -%}
 """
@@ -112,6 +113,11 @@ def _exporter(show_code: bool):  # noqa: ANN202 - nbconvert classes are imported
         template_file="retention_kit_offline.html.j2",
         embed_images=True,
     )
+    # nbconvert logs a warning per page about images without alt text (matplotlib figures
+    # have none); a report run should not print it for every notebook
+    quiet = logging.getLogger("retention_kit.html")
+    quiet.setLevel(logging.ERROR)
+    exporter.log = quiet
     if not show_code:
         exporter.exclude_input = True
         exporter.exclude_input_prompt = True
