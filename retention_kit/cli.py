@@ -756,12 +756,10 @@ def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], repor
     return params
 
 
-def _html(executed: Path, target: Path) -> None:
-    import nbformat
-    from nbconvert import HTMLExporter
+def _html(executed: Path, target: Path, *, show_code: bool = False) -> None:
+    from .html import notebook_html
 
-    body, _ = HTMLExporter().from_notebook_node(nbformat.read(executed, as_version=4))
-    target.write_text(body, encoding="utf-8")
+    notebook_html(executed, target, show_code=show_code)
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -3,6 +3,8 @@ the ``Axes``; none calls ``plt.show()``."""
 
 from __future__ import annotations
 
+import itertools
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -29,6 +31,12 @@ __all__ = [
 
 #: The date columns of a cohort table, beside its cells.
 _COHORT_DATES = ("period_start", "period_end")
+
+
+#: Okabe & Ito's palette, told apart under every common colour-vision deficiency (no
+#: red-green pair): blue, orange, bluish green, vermillion, reddish purple, sky blue,
+#: yellow, black.
+PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
 
 
 def _labels(periods: pd.Series) -> list[str]:
@@ -115,11 +123,11 @@ def plot_customer_flows(
         _, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
     bottom = np.zeros(len(table))
-    for column, color in (("retained", "#4c72b0"), ("reactivated", "#dd8452"), ("new_active", "#55a868")):
+    for column, color in (("retained", PALETTE[0]), ("reactivated", PALETTE[1]), ("new_active", PALETTE[2])):
         values = table[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=bottom, label=column, color=color)
         bottom += values
-    ax.bar(x, -table["lost"].to_numpy(dtype=float), label="lost", color="#c44e52")
+    ax.bar(x, -table["lost"].to_numpy(dtype=float), label="lost", color=PALETTE[3])
     # headroom so the legend never covers the bars
     ax.set_ylim(top=max(float(bottom.max(initial=0)), 1.0) * 1.3)
     ax.axhline(0, color="black", linewidth=0.8)
@@ -161,9 +169,9 @@ def plot_churn_methods(
     if ax is None:
         _, ax = plt.subplots(figsize=(10, 4.5))
     x = np.arange(len(table))
-    for method in methods:
+    for method, color in zip(methods, itertools.cycle(PALETTE)):
         style = "--" if method in ("net_loss", "complement") else "-"
-        ax.plot(x, table[method], style, marker=".", label=method)
+        ax.plot(x, table[method], style, marker=".", label=method, color=color)
     ax.axhline(0, color="black", linewidth=0.8)
     step = max(1, len(table) // 12)
     ax.set_xticks(x[::step], _labels(table["period"])[::step], rotation=45, ha="right")
@@ -197,12 +205,12 @@ def plot_mrr_movements(
         _, ax = plt.subplots(figsize=(10, 4.5))
     x = np.arange(len(movements))
     up = np.zeros(len(movements))
-    for column, color in (("new", "#55a868"), ("expansion", "#4c72b0"), ("reactivation", "#dd8452")):
+    for column, color in (("new", PALETTE[2]), ("expansion", PALETTE[0]), ("reactivation", PALETTE[1])):
         values = movements[column].to_numpy(dtype=float)
         ax.bar(x, values, bottom=up, label=column, color=color)
         up += values
     down = np.zeros(len(movements))
-    for column, color in (("contraction", "#8172b3"), ("churned", "#c44e52")):
+    for column, color in (("contraction", PALETTE[4]), ("churned", PALETTE[3])):
         values = movements[column].to_numpy(dtype=float)
         ax.bar(x, -values, bottom=-down, label=column, color=color)
         down += values
@@ -304,6 +312,16 @@ def plot_survival(
     return ax
 
 
+def _cell_fontsize(ax: Axes, rows: int, columns: int, chars: int) -> float | None:
+    """The largest label size (points, at most 8) that fits a heatmap cell, or None when
+    even 5 points would not fit (the colour bar then carries the values)."""
+    box = ax.get_position()
+    width_pt = ax.figure.get_figwidth() * box.width * 72 / max(columns, 1)
+    height_pt = ax.figure.get_figheight() * box.height * 72 / max(rows, 1)
+    size = min(8.0, 0.6 * height_pt, width_pt / (0.62 * chars + 0.4))
+    return size if size >= 5 else None
+
+
 @validate_params(
     table=Table(),
     ax=[Instance("matplotlib.axes:Axes", what="a matplotlib Axes"), None],
@@ -316,7 +334,11 @@ def plot_cohort_heatmap(
     """The cohort triangle as a heatmap with a label in every observed cell.
 
     Takes the output of :func:`~retention_kit.cohort_table` (the summary row is drawn
-    below a line); cells that cannot be observed yet are left blank.
+    below a line); cells that cannot be observed yet are left blank. A new figure grows
+    with the table (about 0.5 x 0.32 inch a cell, up to 30 inches) so labels stay legible
+    at 30 cohorts and 36 periods; the labels take the largest size up to 8 points that fits
+    a cell and are left out below 5 points (then read the colour bar). The single-hue
+    blue scale reads the same with red-green colour blindness.
 
     Examples
     --------
@@ -325,22 +347,38 @@ def plot_cohort_heatmap(
     >>> ax = rk.plotting.plot_cohort_heatmap(t)
     >>> ax.get_xlabel()
     'periods since first purchase'
+
+    At 30 cohorts and 36 periods every cell still carries a label of 8 points:
+
+    >>> import numpy as np, pandas as pd
+    >>> big = pd.DataFrame(np.full((30, 36), 50.0), index=[f"c{i}" for i in range(30)]).assign(size=100)
+    >>> ax = rk.plotting.plot_cohort_heatmap(big)
+    >>> len(ax.texts), min(text.get_fontsize() for text in ax.texts), [float(x) for x in ax.figure.get_size_inches()]
+    (1080, 8.0, [20.5, 10.8])
     """
     require_columns(table, ["size"])
     cells = table.drop(columns=["size", *_COHORT_DATES], errors="ignore")
     values = cells.to_numpy(dtype=float)
+    rows, columns = values.shape
     if ax is None:
-        _, ax = plt.subplots(figsize=(min(2 + 0.6 * values.shape[1], 16), 1 + 0.4 * values.shape[0]))
+        # every cell keeps room for a legible label: about half an inch wide and a third
+        # of an inch tall, whatever the number of cohorts and periods
+        _, ax = plt.subplots(figsize=(min(2.5 + 0.5 * columns, 30), min(1.2 + 0.32 * rows, 30)))
     percent = table.attrs.get("values", "customers") == "customers"
     fmt = fmt or ("{:.0f}%" if percent else "{:,.0f}")
     masked = np.ma.masked_invalid(values)
+    # sequential single-hue scale: light to dark blue reads the same without red-green vision
     image = ax.imshow(masked, aspect="auto", cmap="Blues", interpolation="nearest")
     top = np.nanmax(values) if np.isfinite(values).any() else 1.0
-    for (i, j), value in np.ndenumerate(values):
-        if np.isfinite(value):
-            ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=7,
-                    color="white" if value > 0.6 * top else "black")
-    ax.set_xticks(range(values.shape[1]), [str(c) for c in cells.columns])
+    texts = [fmt.format(v) for v in values[np.isfinite(values)]]
+    size = _cell_fontsize(ax, rows, columns, max((len(t) for t in texts), default=1))
+    if size is not None:
+        for (i, j), value in np.ndenumerate(values):
+            if np.isfinite(value):
+                ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=size,
+                        color="white" if value > 0.6 * top else "black")
+    step = max(1, int(np.ceil(columns / 36)))
+    ax.set_xticks(range(0, columns, step), [str(c) for c in cells.columns][::step])
     ax.set_yticks(range(values.shape[0]), [f"{i} ({s:,.0f})" for i, s in zip(table.index, table["size"])])
     if str(table.index[-1]) == "weighted average":
         ax.axhline(values.shape[0] - 1.5, color="black", linewidth=1.5)
@@ -490,7 +528,7 @@ def plot_p_alive_matrix(
     frequency = np.arange(max_frequency + 1)
     grid = np.array([model.conditional_probability_alive(np.full_like(recency, f), recency, np.full_like(recency, T))
                      for f in frequency])
-    image = ax.imshow(grid, aspect="auto", origin="lower", cmap="RdYlGn", vmin=0, vmax=1,
+    image = ax.imshow(grid, aspect="auto", origin="lower", cmap="cividis", vmin=0, vmax=1,
                       extent=(0, max_recency, -0.5, max_frequency + 0.5))
     ax.figure.colorbar(image, ax=ax, label="P(alive)")
     ax.set_xlabel(f"recency (time of the last purchase; T = {T:g})")
