@@ -1069,8 +1069,8 @@ def _report(args: argparse.Namespace) -> int:
     extra = _user_params(args, plan, folder)
     if not inputs:
         frames = _bundled_frames()
-    failed = _execute(plan, inputs, report, out, folder, extra=extra, skipped=skipped, loads=loads,
-                      frames=frames, show_code=bool(getattr(args, "show_code", False)))
+    failed = list(_execute(plan, inputs, report, out, folder, extra=extra, skipped=skipped, loads=loads,
+                           frames=frames, show_code=bool(getattr(args, "show_code", False))))
     if failed:
         raise NotebookFailed(
             f"{len(failed)} of {len(plan)} notebooks failed: " + "; ".join(failed)

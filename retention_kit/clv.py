@@ -468,6 +468,12 @@ def fit_gamma_gamma(
 PENALIZER_LADDER: tuple[float, ...] = (0.0, 0.001, 0.01, 0.1)
 
 
+@validate_params(
+    fit=Anything(),
+    summary=Anything(),
+    penalizer=[PENALIZER, None],
+    ladder=Anything(),
+)
 def fit_with_ladder(
     fit: Any,
     summary: pd.DataFrame,
