@@ -1,11 +1,15 @@
 """The ``retention-kit`` command: run the notebooks on your own exports, or check one.
 
 ``retention-kit report`` executes every notebook whose inputs are available with
-papermill, injecting the loader options into the notebooks' ``parameters`` cells, and
-writes the executed notebooks and an HTML report each into ``--out``. The committed
-notebooks are never modified. Inputs are validated with the kit's loaders before any
-notebook runs, and the report folder is only written once every notebook succeeded,
-so a failed run leaves no partial report that looks like success.
+papermill, injecting the loader options into the notebooks' ``parameters`` cells (and
+``--param NAME=VALUE`` / the config's ``[params]`` table, checked against each
+notebook's parameters cell), and writes into ``--out`` the executed notebooks, an HTML
+page each (code hidden unless ``--show-code``), the KPI table as CSV and Excel, and an
+``index.html`` linking every page with the data it ran on, what was skipped and why,
+and the load reports. The committed notebooks are never modified. Inputs are validated
+with the kit's loaders before any notebook runs. A notebook that fails does not discard
+the others: it gets a page with the message and the option that settles it, the index
+says so, and the exit code is 1.
 
 ``retention-kit check FILE --kind transactions`` finds every problem of one export in
 one run. It loads the file; when the loader refuses it with an error whose
@@ -200,7 +204,7 @@ class UsageError(Exception):
 
 
 class NotebookFailed(Exception):
-    """A notebook raised while running: exit code 1, nothing written."""
+    """A notebook (or the KPI table) failed: exit code 1; the other pages are written."""
 
 
 def _notebook_dir() -> Path:
@@ -227,11 +231,11 @@ def _read_config(path: str | None) -> tuple[dict[str, dict[str, Any]], Path]:
         raise UsageError(f"--config {path}: could not be read ({exc.strerror or exc}).") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"--config {path}: not valid TOML ({exc}).") from None
-    unknown = set(config) - set(KINDS) - {"report"}
+    unknown = set(config) - set(KINDS) - {"report", "params"}
     if unknown:
         raise UsageError(
             f"--config {path}: unknown section(s) {sorted(unknown)}; expected [report], "
-            f"{', '.join(f'[{k}]' for k in KINDS)}."
+            f"{', '.join(f'[{k}]' for k in KINDS)}, [params]."
         )
     for name, section in config.items():
         if not isinstance(section, dict):
@@ -756,24 +760,262 @@ def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], repor
     return params
 
 
+def _parameters_cell(folder: Path, name: str) -> dict[str, str]:
+    """The variables of a notebook's ``parameters`` cell, each with its annotation's text
+    (``""`` when not annotated)."""
+    import ast
+
+    nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+    found: dict[str, str] = {}
+    for cell in nb["cells"]:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+                found[node.target.id] = ast.unparse(node.annotation)
+            elif isinstance(node, ast.Assign):
+                found.update({t.id: "" for t in node.targets if isinstance(t, ast.Name)})
+    return found
+
+
+def _fits(value: Any, annotation: str) -> bool:
+    """Whether ``value`` is of the type a parameters-cell annotation names (str, int,
+    float, bool, dict, tuple, list, ``X | None``); an annotation it cannot read accepts."""
+    import typing
+
+    names = {"str": str, "int": int, "float": float, "bool": bool, "dict": dict, "tuple": tuple,
+             "list": list, "None": None}
+    try:
+        kind = eval(annotation, {"__builtins__": {}}, names) if annotation else None  # noqa: S307
+    except Exception:
+        return True
+
+    def ok(v: Any, t: Any) -> bool:
+        if t is None:
+            return v is None
+        args = typing.get_args(t)
+        origin = typing.get_origin(t) or t
+        if args and origin not in (tuple, list, dict):  # a union
+            return any(ok(v, a) for a in args)
+        if origin is float:
+            return isinstance(v, (int, float)) and not isinstance(v, bool)
+        if origin is int:
+            return isinstance(v, int) and not isinstance(v, bool)
+        return isinstance(origin, type) and isinstance(v, origin)
+
+    return kind is None and not annotation or ok(value, kind)
+
+
+def _literal(text: str) -> Any:
+    """A ``--param`` value: a Python literal (``0.01``, ``None``, ``(1, 2)``), else the text."""
+    import ast
+
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _user_params(args: argparse.Namespace, plan: list[NotebookSpec], folder: Path) -> dict[str, dict[str, Any]]:
+    """The ``[params]`` of the config and the ``--param NAME=VALUE`` values, per notebook.
+
+    A name is matched to the notebooks' parameters cells regardless of case
+    (``penalizer`` sets ``PENALIZER``) and goes to every planned notebook that has it; a
+    name no planned notebook has, a value of the wrong type, and a parameter the command
+    sets from an option of its own (the inputs, ``--period``...) are refused.
+    """
+    given: dict[str, tuple[Any, str]] = {}
+    config = _read_config(args.config)[0].get("params", {}) if args.config else {}
+    for name, value in config.items():
+        given[str(name)] = (value, f"{name} in [params] of --config")
+    for item in getattr(args, "param", None) or []:
+        name, sep, text = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--param {item}: expected NAME=VALUE, e.g. --param penalizer=0.01.")
+        given[name.strip()] = (_literal(text.strip()), f"--param {item}")
+    per_notebook: dict[str, dict[str, Any]] = {nb.name: {} for nb in plan}
+    if not given:
+        return per_notebook
+    cells = {nb.name: _parameters_cell(folder, nb.name) for nb in plan}
+    own = {"period_param": "--period", "activity_param": "--active-days", "segment_param": "--segment-col",
+           "calendar_param": "--calendar", "fiscal_year_param": "--fiscal-year-start"}
+    for name, (value, where) in given.items():
+        hits = 0
+        for nb in plan:
+            match = [p for p in cells[nb.name] if p.upper() == name.upper()]
+            if not match:
+                continue
+            real = match[0]
+            if real in {i.parameter for i in nb.inputs}:
+                raise UsageError(f"{where}: {real} is the notebook's input; give the file with --{next(i.kind for i in nb.inputs if i.parameter == real)} and its options.")
+            for attribute, flag in own.items():
+                if getattr(nb, attribute) == real:
+                    raise UsageError(f"{where}: {real} is set by {flag}; use that option.")
+            if not _fits(value, cells[nb.name][real]):
+                raise UsageError(f"{where}: {real} of {nb.name} expects {cells[nb.name][real]}, not {value!r}.")
+            per_notebook[nb.name][real] = value
+            hits += 1
+        if not hits:
+            known = sorted({p for names in cells.values() for p in names})
+            raise UsageError(f"{where}: no notebook of this run has a parameter {name!r}; they have: "
+                             f"{', '.join(known)}.")
+    return per_notebook
+
+
 def _html(executed: Path, target: Path, *, show_code: bool = False) -> None:
+    """The HTML page of an executed notebook (offline, self-contained); code cells hidden
+    unless ``show_code``."""
     from .html import notebook_html
 
     notebook_html(executed, target, show_code=show_code)
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; padding: 0 1rem; color: #222; }}
+table {{ border-collapse: collapse; width: 100%; margin: 1rem 0; }}
+th, td {{ border-bottom: 1px solid #ddd; padding: .4rem .6rem; text-align: left; vertical-align: top; }}
+.failed {{ color: #b2182b; font-weight: bold; }} .ok {{ color: #2166ac; }}
+pre {{ background: #f6f6f6; padding: .6rem; white-space: pre-wrap; }}
+</style></head><body>
+{body}
+</body></html>
+"""
+
+
+def _esc(text: object) -> str:
+    import html
+
+    return html.escape(str(text))
+
+
+def _fix(nb: NotebookSpec, ename: str, message: str, params: dict[str, str]) -> str:
+    """The option that settles a notebook's failure, from the error's type and the names it carries."""
+    if ename == "ConvergenceError" and "PENALIZER" in params:
+        return ("a model fit did not converge even with the largest penalizer of the ladder: set a larger one "
+                "with --param PENALIZER=1 (or PENALIZER = 1 in [params] of --config), or give more history.")
+    if ename == "ConvergenceError":
+        return "a model fit did not converge: a penalizer (--param NAME=VALUE) or more history settles it."
+    flags = {nb.period_param: "--period", nb.activity_param: "--active-days", nb.segment_param: "--segment-col",
+             nb.calendar_param: "--calendar", nb.fiscal_year_param: "--fiscal-year-start"}
+    for name in re.findall(r"\b(\w+)=", message):
+        if name in LOADER_OPTIONS and LOADER_OPTIONS[name]:
+            return f"set {LOADER_OPTIONS[name]} (or {name} in the input's section of --config)."
+        upper = name.upper()
+        if upper in flags and flags[upper]:
+            return f"set {flags[upper]}."
+        # the function's option, or the one notebook parameter that carries it (months= -> CLV_MONTHS)
+        carriers = [upper] if upper in params else [p for p in params if p.endswith(f"_{upper}")]
+        if len(carriers) == 1:
+            return f"set --param {carriers[0]}=VALUE (or {carriers[0]} in [params] of --config)."
+    names = ", ".join(p for p in params if p not in {i.parameter for i in nb.inputs})
+    return f"read the message; this notebook's parameters ({names}) can be set with --param NAME=VALUE."
+
+
+def _failure_page(target: Path, nb: NotebookSpec, cell: object, message: str, fix: str) -> None:
+    body = (f"<h1>{_esc(nb.name)}: failed</h1>"
+            f"<p>The notebook stopped in cell {_esc(cell)} with this message:</p><pre>{_esc(message)}</pre>"
+            f"<p><strong>What settles it:</strong> {_esc(fix)}</p>"
+            "<p>The other pages of the report were written; see the <a href=\"index.html\">index</a>.</p>")
+    target.write_text(_PAGE.format(title=f"{nb.name}: failed", body=body), encoding="utf-8")
+
+
+def _bundled_frames() -> dict[str, pd.DataFrame]:
+    from . import datasets
+
+    return {"transactions": datasets.load_sample_orders(), "subscriptions": datasets.load_sample_subscriptions(),
+            "survey": datasets.load_sample_survey(), "sessions": datasets.load_sample_sessions()}
+
+
+def _kpi_files(frames: dict[str, pd.DataFrame], report: dict[str, Any], staging: Path) -> tuple[list[str], str]:
+    """Write ``kpi_table.csv`` and ``kpi_table.xlsx`` from :func:`retention_kit.kpi_table`;
+    the files written and a note (why not, or what is missing)."""
+    import retention_kit as rk
+
+    kpi_table = getattr(rk, "kpi_table", None)
+    if kpi_table is None:
+        return [], "not written: this version of retention-kit has no kpi_table."
+    accepted = inspect.signature(kpi_table).parameters
+    options: dict[str, Any] = {k: v for k, v in frames.items() if k in accepted}
+    for key, name in (("period", "freq"), ("active_days", "active_days"), ("calendar", "calendar"),
+                      ("fiscal_year_start", "fiscal_year_start")):
+        if key in report and name in accepted:
+            options[name] = report[key]
+    try:
+        table = kpi_table(**options)
+    except RetentionDataError as exc:
+        raise NotebookFailed(f"the KPI table failed: {exc}") from None
+    written = []
+    table.to_csv(staging / "kpi_table.csv", index=False)
+    written.append("kpi_table.csv")
+    sheet = table.copy()
+    for column in sheet.columns:
+        if isinstance(sheet[column].dtype, pd.PeriodDtype) or sheet[column].dtype == object:
+            sheet[column] = sheet[column].astype(str)
+        elif isinstance(sheet[column].dtype, pd.DatetimeTZDtype):
+            sheet[column] = sheet[column].dt.tz_localize(None)
+    engine = next((e for e in ("xlsxwriter", "openpyxl") if _importable(e)), None)
+    if engine is None:
+        return written, "Excel workbook not written: install xlsxwriter or openpyxl."
+    with pd.ExcelWriter(staging / "kpi_table.xlsx", engine=engine) as book:
+        sheet.to_excel(book, sheet_name="KPIs", index=False)
+        notes = pd.DataFrame({"item": [str(k) for k in table.attrs], "definition": [str(v) for v in table.attrs.values()]})
+        notes.to_excel(book, sheet_name="definitions", index=False)
+    written.append("kpi_table.xlsx")
+    return written, ""
+
+
+def _importable(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
+
+
+def _index(staging: Path, results: list[dict[str, Any]], skipped: list[tuple[str, str]],
+           loads: dict[str, list[str]], inputs: dict[str, dict[str, Any]], kpi: tuple[list[str], str]) -> None:
+    failed = [r for r in results if r["status"] == "failed"]
+    parts = ["<h1>Retention report</h1>",
+             f"<p>Written {time.strftime('%Y-%m-%d %H:%M')} by retention-kit. "
+             + (f"<span class=\"failed\">{len(failed)} of {len(results)} pages failed</span>: each has a page with "
+                "the message and the option that settles it.</p>" if failed
+                else f"All {len(results)} pages ran.</p>")]
+    parts.append("<h2>Pages</h2><table><tr><th>page</th><th>status</th><th>data it ran on</th><th>time</th></tr>")
+    for r in results:
+        status = ("<span class=\"ok\">ran</span>" if r["status"] == "ok" else
+                  f"<span class=\"failed\">failed</span>: {_esc(r['message'])}<br>What settles it: {_esc(r['fix'])}")
+        parts.append(f"<tr><td><a href=\"{_esc(r['page'])}\">{_esc(r['name'])}</a></td><td>{status}</td>"
+                     f"<td>{_esc(r['data'])}</td><td>{r['seconds']:.0f} s</td></tr>")
+    parts.append("</table>")
+    files, note = kpi
+    parts.append("<h2>KPI table</h2><p>" + (" ".join(f"<a href=\"{_esc(f)}\">{_esc(f)}</a>" for f in files) or "none")
+                 + (f" ({_esc(note)})" if note else "") + "</p>")
+    if skipped:
+        parts.append("<h2>Skipped</h2><ul>" + "".join(f"<li>{_esc(n)}: {_esc(why)}</li>" for n, why in skipped) + "</ul>")
+    parts.append("<h2>Data</h2>")
+    if not inputs:
+        parts.append("<p>No input given: every page ran on the sample data bundled with retention-kit.</p>")
+    for kind, lines in loads.items():
+        parts.append(f"<h3>{_esc(kind)}: {_esc(Path(inputs[kind]['source']).name)}</h3><pre>"
+                     + _esc("\n".join(line.strip() for line in lines)) + "</pre>")
+    (staging / "index.html").write_text(_PAGE.format(title="Retention report", body="\n".join(parts)), encoding="utf-8")
 
 
 def _report(args: argparse.Namespace) -> int:
     inputs, report = _inputs(args)
     out = Path(report.get("out", "reports")).resolve()
     folder = _notebook_dir()
+    frames: dict[str, pd.DataFrame] = {}
+    loads: dict[str, list[str]] = {}
     if inputs:
         print("checking the inputs:")
         for kind, options in inputs.items():
-            frame = _load(kind, options, report.get("segment_col"))
-            for line in _summary(kind, frame):
+            frame = frames[kind] = _load(kind, options, report.get("segment_col"))
+            loads[kind] = _summary(kind, frame)
+            for line in loads[kind]:
                 print(f"  [{kind}] {line.strip()}")
         if "survey" in inputs and "subscriptions" in inputs:
-            survey = _load("survey", inputs["survey"], report.get("segment_col"))
+            survey = frames["survey"]
             if "customer_id" not in survey.columns or "date" not in survey.columns:
                 raise UsageError(
                     "survey file: linking answers to churn needs the survey's customer id and answer "
@@ -791,29 +1033,64 @@ def _report(args: argparse.Namespace) -> int:
         )
     selected = [nb for nb in NOTEBOOKS if not wanted or nb.number in wanted]
     plan = []
+    skipped: list[tuple[str, str]] = []
     for nb in selected:
         missing = [k for k in nb.required_kinds if inputs and k not in inputs]
         if missing:
-            print(f"skip {nb.name}: needs --{missing[0]} (not given)")
+            skipped.append((nb.name, f"needs --{missing[0]} (not given)"))
+            print(f"skip {nb.name}: {skipped[-1][1]}")
             continue
         lacking = [i for i in nb.inputs if inputs and i.needs and i.kind in inputs
                    and not inputs[i.kind].get(i.needs)]
         if lacking:
             need = lacking[0]
             flag = LOADER_OPTIONS.get(need.needs) or need.needs
-            print(f"skip {nb.name}: needs {flag} ({need.reason})")
+            skipped.append((nb.name, f"needs {flag} ({need.reason})"))
+            print(f"skip {nb.name}: {skipped[-1][1]}")
             continue
         plan.append(nb)
     if not plan:
         raise UsageError("no notebook has its inputs: give --transactions, --subscriptions or --survey.")
-    _execute(plan, inputs, report, out, folder)
-    print(f"wrote {len(plan)} executed notebooks and HTML reports to {out}")
+    extra = _user_params(args, plan, folder)
+    if not inputs:
+        frames = _bundled_frames()
+    failed = list(_execute(plan, inputs, report, out, folder, extra=extra, skipped=skipped, loads=loads,
+                           frames=frames, show_code=bool(getattr(args, "show_code", False))))
+    if failed:
+        raise NotebookFailed(
+            f"{len(failed)} of {len(plan)} notebooks failed: " + "; ".join(failed)
+            + f". The other pages, a page per failure and index.html were written to {out}."
+        )
+    print(f"wrote {len(plan)} executed notebooks, their HTML pages and index.html to {out}")
     return 0
 
 
+def _quiet_kernel_manager() -> Any:
+    """A kernel manager whose kernel's stderr (the "TCP without encryption" warning, the
+    KeyboardInterrupt traces at shutdown) does not reach the user's terminal; cell errors
+    still come back through the messaging protocol."""
+    import subprocess
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_pre_start_kernel(self, **kw: Any) -> tuple[list[str], dict[str, Any]]:
+            cmd, kw = await super()._async_pre_start_kernel(**kw)
+            kw["stderr"] = subprocess.DEVNULL
+            return cmd, kw
+
+    return QuietKernelManager
+
+
 def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report: dict[str, Any],
-             out: Path, folder: Path) -> None:
-    """Run the planned notebooks into a staging folder, then move them into ``out``."""
+             out: Path, folder: Path, *, extra: dict[str, dict[str, Any]] | None = None,
+             skipped: list[tuple[str, str]] | None = None, loads: dict[str, list[str]] | None = None,
+             frames: dict[str, pd.DataFrame] | None = None, show_code: bool = False) -> list[str]:
+    """Run the planned notebooks into a staging folder, then move the pages into ``out``.
+
+    A notebook that fails gets a failure page and the run goes on; returns one line per
+    failure (empty when every notebook ran).
+    """
     import logging
 
     import papermill
@@ -821,37 +1098,61 @@ def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report
     # papermill warns about parameters it cannot find by parsing the typed parameters
     # cell; it injects them all the same
     logging.getLogger("papermill").setLevel(logging.ERROR)
-
+    progress = sys.stderr.isatty()
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".retention-kit-", dir=out.parent))
+    results: list[dict[str, Any]] = []
+    failures: list[str] = []
     try:
         for i, nb in enumerate(plan, 1):
-            params = _parameters(nb, inputs, report)
+            params = {**_parameters(nb, inputs, report), **(extra or {}).get(nb.name, {})}
             started = time.perf_counter()
             print(f"[{i}/{len(plan)}] {nb.name} ...", flush=True)
             executed = staging / f"{nb.name}.ipynb"
+            data = ("; ".join(f"{i.kind}: {Path(inputs[i.kind]['source']).name}" for i in nb.inputs
+                              if i.kind in inputs) if inputs else "the bundled sample data")
+            result = {"name": nb.name, "page": f"{nb.name}.html", "data": data, "status": "ok"}
             try:
                 papermill.execute_notebook(
                     str(folder / f"{nb.name}.ipynb"), str(executed), parameters=params,
-                    cwd=str(folder), progress_bar=False, log_output=False, kernel_name="python3",
+                    cwd=str(folder), progress_bar=progress, log_output=False, kernel_name="python3",
+                    kernel_manager_class=_quiet_kernel_manager(),
                 )
             except papermill.PapermillExecutionError as exc:
                 message = f"{exc.ename}: {str(exc.evalue).rstrip('.')}"
-                raise NotebookFailed(
-                    f"{nb.name} failed in cell {exc.exec_count}: {message}. No report was written."
-                ) from None
-            _html(executed, staging / f"{nb.name}.html")
-            print(f"      done in {time.perf_counter() - started:.0f} s", flush=True)
+                fix = _fix(nb, exc.ename, str(exc.evalue), _parameters_cell(folder, nb.name))
+                _failure_page(staging / f"{nb.name}.html", nb, exc.exec_count, message, fix)
+                result.update(status="failed", message=f"cell {exc.exec_count}: {message}", fix=fix)
+                failures.append(f"{nb.name} failed in cell {exc.exec_count}: {message} ({fix})")
+                print(f"      FAILED in cell {exc.exec_count}: {message}", flush=True)
+            else:
+                _html(executed, staging / f"{nb.name}.html", show_code=show_code and not nb.code_hidden)
+            result["seconds"] = time.perf_counter() - started
+            results.append(result)
+            if result["status"] == "ok":
+                print(f"      done in {result['seconds']:.0f} s", flush=True)
+        kpi: tuple[list[str], str] = ([], "not written: no data was loaded.")
+        if frames:
+            try:
+                kpi = _kpi_files(frames, report, staging)
+            except NotebookFailed as exc:
+                kpi = ([], str(exc))
+                failures.append(str(exc))
+        _index(staging, results, skipped or [], loads or {}, inputs, kpi)
         out.mkdir(parents=True, exist_ok=True)
         for nb in NOTEBOOKS:  # reports of an earlier run that this run did not redo
             for stale in (out / f"{nb.name}.ipynb", out / f"{nb.name}.html"):
                 if stale.exists() and nb not in plan:
                     stale.unlink()
                     print(f"removed {stale.name}: left from an earlier run, not part of this one")
+        for name in ("kpi_table.csv", "kpi_table.xlsx"):
+            if (out / name).exists() and not (staging / name).exists():
+                (out / name).unlink()
         for file in sorted(staging.iterdir()):
             shutil.move(str(file), out / file.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    return failures
 
 
 class _Parser(argparse.ArgumentParser):
@@ -914,6 +1215,12 @@ def _parser() -> argparse.ArgumentParser:
                              "fiscal quarters and years named by the year they end in (FY2025Q1); "
                              "--calendar jalali also gives Jalali months, seasons and years")
     report.add_argument("--notebooks", metavar="01,03", help="only these notebooks (by number)")
+    report.add_argument("--param", action="append", metavar="NAME=VALUE",
+                        help="set a notebook parameter (repeatable; any case), e.g. --param penalizer=0.01; "
+                             "checked against the parameters cell of every notebook that has it (also "
+                             "settable in a [params] table of --config)")
+    report.add_argument("--show-code", dest="show_code", action="store_true",
+                        help="show the code cells in the HTML pages (hidden by default)")
     mapping(report)
 
     check = sub.add_parser(

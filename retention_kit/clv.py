@@ -58,6 +58,8 @@ __all__ = [
     "fit_paretonbd",
     "fit_mbgnbd",
     "fit_gamma_gamma",
+    "fit_with_ladder",
+    "PENALIZER_LADDER",
     "expected_purchases",
     "probability_alive",
     "customer_lifetime_value",
@@ -458,6 +460,74 @@ def fit_gamma_gamma(
     """
     return GammaGammaModel(penalizer=penalizer).fit(
         summary, nonpositive=nonpositive, time_unit_days=time_unit_days
+    )
+
+
+#: The penalizers :func:`fit_with_ladder` tries in turn: no penalty first, then ever
+#: stronger ones, so a fit that converges unpenalized is the plain maximum likelihood.
+PENALIZER_LADDER: tuple[float, ...] = (0.0, 0.001, 0.01, 0.1)
+
+
+@validate_params(
+    fit=Anything(),
+    summary=Anything(),
+    penalizer=[PENALIZER, None],
+    ladder=Anything(),
+)
+def fit_with_ladder(
+    fit: Any,
+    summary: pd.DataFrame,
+    *,
+    penalizer: float | None = None,
+    ladder: tuple[float, ...] = PENALIZER_LADDER,
+    **options: Any,
+) -> Any:
+    """Fit with ``fit`` (e.g. :func:`fit_bgnbd`), retrying along a penalizer ladder.
+
+    With ``penalizer=None`` the fit is tried with each penalizer of ``ladder`` in turn
+    (by default 0, 0.001, 0.01, 0.1) and the first that converges is returned; with a
+    number, only that penalizer is tried. The penalizer adds
+    :math:`\\text{penalizer} \\sum_k \\theta_k^2` to the negative log-likelihood
+    (lifetimes' L2 penalty), pulling the estimates towards zero: say which one was used
+    (the model's ``penalizer``) next to any number computed from it.
+
+    The model also carries ``penalizers_tried_``, the penalizers tried, in order.
+
+    Raises
+    ------
+    ConvergenceError
+        When no penalizer of the ladder converges; ``parameter`` is ``"penalizer"``.
+
+    Examples
+    --------
+    >>> import retention_kit as rk
+    >>> tx = rk.datasets.load_cdnow(sample=True)
+    >>> s = rk.rfm_summary(tx, freq="D", freq_multiplier=7, observation_end="1997-09-30")
+    >>> bgf = fit_with_ladder(fit_bgnbd, s)
+    >>> bgf.penalizer, bgf.penalizers_tried_, round(float(bgf.params_["r"]), 3)
+    (0.0, [0.0], 0.243)
+    """
+    from .errors import ConvergenceError
+
+    steps = list(ladder) if penalizer is None else [penalizer]
+    if not steps:
+        raise RetentionDataError("ladder=(): give at least one penalizer to try.", parameter="ladder")
+    tried: list[float] = []
+    last: ConvergenceError | None = None
+    for step in steps:
+        tried.append(float(step))
+        try:
+            model = fit(summary, penalizer=step, **options)
+        except ConvergenceError as exc:
+            last = exc
+            continue
+        model.penalizers_tried_ = tried
+        return model
+    raise ConvergenceError(
+        f"the fit did not converge with any penalizer tried ({', '.join(f'{p:g}' for p in tried)}); "
+        f"last error: {last}. Try a larger penalizer (penalizer=1), a longer calibration period, "
+        "or check the data for customers with implausible histories.",
+        parameter="penalizer",
     )
 
 

@@ -78,6 +78,8 @@ class NotebookSpec:
     worked_customer_param: str | None = None
     calendar_param: str | None = None
     fiscal_year_param: str | None = None
+    #: The page never shows code, even with ``--show-code`` (the dashboard).
+    code_hidden: bool = False
 
     @property
     def required_kinds(self) -> tuple[str, ...]:

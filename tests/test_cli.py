@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 
+import pandas as pd
 import pytest
 
 from retention_kit import RetentionDataError
@@ -60,7 +61,7 @@ def test_messy_shop_export_through_a_config(tmp_path, capsys):
     assert "[1/3] 01_customer_retention_rate" in out and "[3/3] 04_probabilistic_clv" in out
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
         f"{n}.{ext}" for n in ("01_customer_retention_rate", "03_cohort_retention", "04_probabilistic_clv")
-        for ext in ("ipynb", "html"))
+        for ext in ("ipynb", "html")) + ["index.html"]
     crr = (out_dir / "01_customer_retention_rate.ipynb").read_text(encoding="utf-8")
     # the notebook shows the accounting of the messy file and the configured rule
     assert "shop_orders_messy.csv: read 2,929 rows, kept 2,889, excluded 40" in crr
@@ -131,7 +132,7 @@ def test_unparseable_column_names_the_option(tmp_path, capsys):
     assert "amount_col='Total'" in out and "decimal=','" in out
 
 
-def test_failing_notebook_leaves_no_report(tmp_path, capsys):
+def test_a_failing_notebook_gets_a_page_and_the_index_says_so(tmp_path, capsys):
     # valid file, but one month of data holds no complete quarter: the CRR notebook fails
     short = tmp_path / "short.csv"
     short.write_text("c,d\na,2024-01-05\nb,2024-01-20\na,2024-01-28\n")
@@ -140,9 +141,75 @@ def test_failing_notebook_leaves_no_report(tmp_path, capsys):
                           "--notebooks", "01", "--out", str(out_dir)], capsys)
     assert code == 1
     assert "01_customer_retention_rate failed" in err and "no complete period" in err
-    assert "No report was written" in err
-    assert not out_dir.exists()
+    assert "index.html were written" in err
+    page = (out_dir / "01_customer_retention_rate.html").read_text(encoding="utf-8")
+    assert "no complete period" in page and "What settles it:" in page
+    index = (out_dir / "index.html").read_text(encoding="utf-8")
+    assert "1 of 1 pages failed" in index and "short.csv" in index
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".retention-kit-")]
+
+
+def test_one_failure_does_not_discard_the_other_pages(tmp_path, capsys):
+    out_dir = tmp_path / "shop"
+    code, out, err = run(["report", "--config", str(DATA / "shop.toml"), "--notebooks", "01,04",
+                          "--param", "clv_months=0", "--out", str(out_dir)], capsys)
+    assert code == 1, out
+    assert "1 of 2 notebooks failed: 04_probabilistic_clv failed" in err
+    assert "--param CLV_MONTHS" in err  # the option that settles it
+    assert (out_dir / "01_customer_retention_rate.html").exists()
+    assert (out_dir / "01_customer_retention_rate.ipynb").exists()
+    assert "--param CLV_MONTHS" in (out_dir / "04_probabilistic_clv.html").read_text(encoding="utf-8")
+    index = (out_dir / "index.html").read_text(encoding="utf-8")
+    assert '<a href="01_customer_retention_rate.html">' in index and "1 of 2 pages failed" in index
+    assert "shop_orders_messy.csv: read 2,929 rows, kept 2,889, excluded 40" in index  # the load report
+
+
+@pytest.mark.parametrize(("param", "message"), [
+    ("colour=blue", "no notebook of this run has a parameter 'colour'"),
+    ("CONFIDENCE=high", "CONFIDENCE of 05_nps_analysis expects float, not 'high'"),
+    ("survey=None", "SURVEY is the notebook's input; give the file with --survey"),
+    ("segment_col=plan", "SEGMENT_COL is set by --segment-col"),
+    ("CONFIDENCE", "expected NAME=VALUE"),
+])
+def test_params_are_checked_against_the_parameters_cell(tmp_path, capsys, param, message):
+    code, _, err = run(["report", "--notebooks", "05", "--param", param, "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and message in err, err
+    assert not (tmp_path / "r").exists()
+
+
+def test_params_table_of_the_config_and_the_kpi_files(tmp_path, capsys, monkeypatch):
+    import retention_kit as rk
+
+    seen = {}
+
+    def kpi_table(*, transactions=None, subscriptions=None, survey=None, sessions=None, freq="M"):
+        seen.update(survey=survey, freq=freq)
+        table = pd.DataFrame({"period": pd.period_range("2024-01", periods=2, freq="M"),
+                              "nps": [10.0, 12.5]})
+        table.attrs["nps"] = "promoters % - detractors %"
+        return table
+
+    monkeypatch.setattr(rk, "kpi_table", kpi_table, raising=False)
+    survey = tmp_path / "survey.csv"
+    survey.write_text("score\n10\n6\n9\n8\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f"[params]\nCONFIDENCE = 0.9\n[survey]\nsource = {str(survey)!r}\n")
+    out_dir = tmp_path / "r"
+    code, out, _ = run(["report", "--config", str(config), "--out", str(out_dir)], capsys)
+    assert code == 0, out
+    assert len(seen["survey"]) == 4 and seen["freq"] == "M"
+    assert (out_dir / "kpi_table.csv").read_text().splitlines() == ["period,nps", "2024-01,10.0", "2024-02,12.5"]
+    book = pd.read_excel(out_dir / "kpi_table.xlsx", sheet_name=None, engine="calamine")
+    assert book["KPIs"]["nps"].tolist() == [10.0, 12.5]
+    assert book["definitions"].iloc[0].tolist() == ["nps", "promoters % - detractors %"]
+    assert '<a href="kpi_table.xlsx">' in (out_dir / "index.html").read_text(encoding="utf-8")
+    executed = (out_dir / "05_nps_analysis.ipynb").read_text(encoding="utf-8")
+    assert "CONFIDENCE = 0.9" in executed  # the injected parameter
+    page = (out_dir / "05_nps_analysis.html").read_text(encoding="utf-8")
+    assert "rk.load_survey" not in page and "NBVAL_CHECK_OUTPUT" not in page  # code hidden
+    code, out, _ = run(["report", "--config", str(config), "--show-code", "--out", str(out_dir)], capsys)
+    page = (out_dir / "05_nps_analysis.html").read_text(encoding="utf-8")
+    assert code == 0 and "load_survey" in page and "NBVAL_CHECK_OUTPUT" not in page
 
 
 @pytest.mark.parametrize(("config", "message"), [
@@ -180,7 +247,7 @@ def test_stale_reports_of_an_earlier_run_are_removed(tmp_path, capsys):
     code, out, _ = run(["report", "--survey", str(survey), "--out", str(out_dir)], capsys)
     assert code == 0, out
     assert "removed 01_customer_retention_rate.html" in out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["05_nps_analysis.html", "05_nps_analysis.ipynb", "notes.txt"]
+    assert sorted(p.name for p in out_dir.iterdir()) == ["05_nps_analysis.html", "05_nps_analysis.ipynb", "index.html", "notes.txt"]
 
 
 def test_bad_config(tmp_path, capsys):
