@@ -113,7 +113,8 @@ def kpi_table(
     (``transactions`` under the activity rule ``active_days``, or ``subscriptions``:
     a customer counts while a spell is live); with neither, those of ``sessions``, else
     of ``survey``. The other inputs are placed on those periods by their first day;
-    a KPI is NaN in a period its input does not cover.
+    a KPI is NaN in a period its input does not cover (before its first or after its
+    last date, or ``observation_end``), never 0.
 
     For a customer input, with S, N, E the customers at the start, acquired in, and
     at the end of the period and ``lost`` the starting customers not counted at its end:
@@ -301,9 +302,13 @@ def kpi_table(
     if transactions is not None:
         ends = table["period_end"]
         first_day = pd.Timestamp(transactions["date"].min()).normalize()
+        last_day = (pd.Timestamp(observation_end).normalize() if observation_end is not None
+                    else pd.Timestamp(transactions["date"].max()).normalize())
+        # on another input's periods, a period the log does not cover is unknown, not 0
+        uncovered = np.asarray((_key(ends) < first_day) | (_key(ends) > last_day))
         rates = []
-        for end in ends:
-            if pd.Timestamp(end) < first_day:
+        for end, skip in zip(ends, uncovered):
+            if skip:
                 rates.append(np.nan)
                 continue
             r = repeat_purchase_rate(transactions, observation_end=pd.Timestamp(end))
@@ -324,12 +329,9 @@ def kpi_table(
             revenue = np.bincount(slot[inside], weights=amount[inside], minlength=k)
             pairs = pd.DataFrame({"slot": slot[inside], "customer": transactions["customer_id"].to_numpy()[inside]})
             buyers = pairs.drop_duplicates().groupby("slot").size().reindex(range(k), fill_value=0).to_numpy()
-            if customers_from != "transactions":
-                # periods of another input: a period before the first order is not revenue 0
-                before = last < np.datetime64(first_day, "ns")
-                revenue = np.where(before, np.nan, revenue)
+            revenue = np.where(uncovered, np.nan, revenue)
             columns["revenue"] = revenue
-            columns["buyers"] = buyers
+            columns["buyers"] = np.where(uncovered, np.nan, buyers) if uncovered.any() else buyers
             with np.errstate(divide="ignore", invalid="ignore"):
                 columns["revenue_per_customer"] = np.where(buyers > 0, revenue / np.maximum(buyers, 1), np.nan)
             names += ["revenue", "buyers", "revenue_per_customer"]

@@ -154,6 +154,20 @@ def test_both_customer_inputs_with_a_choice(tx, spells):
     assert "revenue" in k.columns and "mrr_start" in k.columns
 
 
+def test_orders_do_not_cover_every_subscription_period(tx, spells):
+    # weeks of the subscriptions (observed to Feb 20); orders only on Jan 10 and Jan 20
+    early = tx[tx["date"] <= "2024-01-20"]
+    k = rk.kpi_table(transactions=early, subscriptions=spells, customers_from="subscriptions", freq="W")
+    assert str(k.loc[0, "period"]) == "2024-01-01/2024-01-07"
+    # before the first order and after the last one: unknown, not revenue 0 or a frozen rate
+    assert math.isnan(k.loc[0, "revenue"]) and math.isnan(k.loc[0, "repeat_purchase_rate"])
+    assert k.loc[1, "revenue"] == pytest.approx(10.0) and k.loc[1, "buyers"] == 1
+    assert k.loc[1, "repeat_purchase_rate"] == pytest.approx(0.0)
+    # the week of Jan 15-21 ends after the last order (Jan 20): not observed to its end
+    assert k.loc[2:, "revenue"].isna().all() and k.loc[2:, "buyers"].isna().all()
+    assert k.loc[2:, "repeat_purchase_rate"].isna().all()
+
+
 def test_headline_latest_and_change(tx, survey):
     k = rk.kpi_table(transactions=tx, freq="M", active_days=31, observation_end="2024-03-31")
     h = rk.kpi_headline(k).set_index("kpi")
