@@ -21,6 +21,10 @@ from .counts import customer_counts, subscription_counts
 from .errors import RetentionDataError
 from .net_promoter import nps_table
 from .revenue import mrr_movements, revenue_retention
+from .validation import (
+    ACTIVE_DAYS, CALENDAR, FISCAL_YEAR_START, OBSERVATION_END, PENALIZER, WEEK_START, Freq, Integer, Log, Number,
+    Options, Table, validate_params,
+)
 
 __all__ = ["kpi_table", "kpi_headline", "clv_headline", "KPI_LABELS"]
 
@@ -92,6 +96,20 @@ def _aligned(spine: pd.DatetimeIndex, table: pd.DataFrame, columns: dict[str, st
     return out
 
 
+@validate_params(
+    transactions=[Log(), None],
+    subscriptions=[Log(), None],
+    survey=[Log(), None],
+    sessions=[Log(), None],
+    freq=Freq(),
+    active_days=[ACTIVE_DAYS, None],
+    customers_from=[Options("transactions", "subscriptions"), None],
+    observation_end=OBSERVATION_END,
+    calendar=CALENDAR,
+    fiscal_year_start=FISCAL_YEAR_START,
+    week_start=WEEK_START,
+    nps_confidence=Number(low=0, high=1, closed="neither", text="a confidence level in (0, 1), such as 0.95"),
+)
 def kpi_table(
     *,
     transactions: pd.DataFrame | None = None,
@@ -149,8 +167,10 @@ def kpi_table(
     (percent; GRR and NRR over the customers paying at the start of the period).
 
     From ``survey`` (``score``, ``date``): NPS = % promoters - % detractors with its
-    interval (:func:`nps_table`, adjusted Wald). From ``sessions``: the share of
-    returning visitors (:func:`returning_visitor_rate`).
+    interval (:func:`nps_table`, adjusted Wald); a survey without dates gives one row,
+    ``period="all responses"``, when it is the only input, and no NPS otherwise (both
+    recorded in ``not_available``). From ``sessions``: the share of returning visitors
+    (:func:`returning_visitor_rate`).
 
     Parameters
     ----------
@@ -275,7 +295,20 @@ def kpi_table(
         visits = returning_visitor_rate(sessions, freq=freq, observation_end=observation_end, **cal)
     nps_rows = None
     if survey is not None:
-        nps_rows = nps_table(survey, freq=freq, confidence=nps_confidence, **cal)
+        dated = "date" in survey.columns and survey["date"].notna().any()
+        if dated:
+            nps_rows = nps_table(survey, freq=freq, confidence=nps_confidence, **cal)
+        elif counts is None and visits is None:
+            # nothing else to put on periods: one row over every response, no trend
+            nps_rows = nps_table(survey, confidence=nps_confidence)
+            nps_rows.insert(0, "period", "all responses")
+            nps_rows.insert(1, "period_start", pd.NaT)
+            nps_rows.insert(2, "period_end", pd.NaT)
+            not_available["nps_trend"] = ("the survey has no response dates, so NPS is over all responses "
+                                          "(load it with date_col= for a trend)")
+        else:
+            not_available["nps"] = ("the survey has no response dates, so its NPS cannot be placed on "
+                                    "periods (load it with date_col=)")
 
     if counts is not None:
         spine_table = counts
@@ -360,7 +393,11 @@ def kpi_table(
         else:
             not_available["mrr"] = "the subscriptions have no mrr column (load them with mrr_col=)"
 
-    if nps_rows is not None:
+    if nps_rows is not None and spine_table is nps_rows and nps_rows["period_start"].isna().all():
+        columns.update({"nps": nps_rows["nps"].to_numpy(dtype=float), "nps_low": nps_rows["low"].to_numpy(dtype=float),
+                        "nps_high": nps_rows["high"].to_numpy(dtype=float), "nps_responses": nps_rows["n"].to_numpy()})
+        sources["survey"] = ["nps", "nps_low", "nps_high", "nps_responses"]
+    elif nps_rows is not None:
         columns.update(_aligned(spine, nps_rows, {"nps": "nps", "low": "nps_low", "high": "nps_high", "n": "nps_responses"}))
         columns["nps_responses"] = np.nan_to_num(columns["nps_responses"]).astype(np.int64)
         sources["survey"] = ["nps", "nps_low", "nps_high", "nps_responses"]
@@ -384,6 +421,7 @@ def kpi_table(
     return table
 
 
+@validate_params(table=Table())
 def kpi_headline(table: pd.DataFrame) -> pd.DataFrame:
     """The latest value of each KPI and its change against the period before.
 
@@ -442,6 +480,15 @@ def kpi_headline(table: pd.DataFrame) -> pd.DataFrame:
                                        "change"])
 
 
+@validate_params(
+    transactions=Log(),
+    months=Integer(low=1, unit="months"),
+    threshold=Number(low=0, high=1, closed="right", text="a probability in (0, 1]"),
+    monthly_discount_rate=Number(low=0, high=1, closed="left", text="a monthly rate such as 0.01"),
+    margin=Number(low=0, high=1, closed="right", text="a share of revenue in (0, 1]"),
+    observation_end=OBSERVATION_END,
+    penalizer=PENALIZER,
+)
 def clv_headline(
     transactions: pd.DataFrame,
     *,

@@ -112,6 +112,17 @@ def test_survey_alone(survey):
     assert k.attrs["activity_rule"] is None
 
 
+def test_survey_without_dates(survey, tx):
+    undated = survey.drop(columns="date")
+    k = rk.kpi_table(survey=undated)
+    assert k["period"].tolist() == ["all responses"] and k["period_start"].isna().all()
+    # 10, 9, 3, 8, 10, 6, 7: 3 promoters, 2 detractors of 7
+    assert k.loc[0, "nps"] == pytest.approx((3 - 2) / 7 * 100) and k.loc[0, "nps_responses"] == 7
+    assert "date_col" in k.attrs["not_available"]["nps_trend"]
+    k = rk.kpi_table(survey=undated, transactions=tx, active_days=31)
+    assert "nps" not in k.columns and "date_col" in k.attrs["not_available"]["nps"]
+
+
 def test_sessions_on_the_transactions_periods(tx, sessions):
     k = rk.kpi_table(transactions=tx, sessions=sessions, freq="M", active_days=31, observation_end="2024-03-31")
     assert k["visitors"].tolist()[:2] == [2, 3]
