@@ -27,6 +27,7 @@ from .clv import (
 from .cohorts import cohort_table, repeat_purchase_rate, returning_visitor_rate, time_to_second_purchase
 from .counts import customer_counts, subscription_counts
 from .errors import ConvergenceError, RetentionDataError
+from .kpi import clv_headline, kpi_headline, kpi_table
 from .io import (
     LoadReport,
     load_report,
@@ -129,4 +130,7 @@ __all__ = [
     "simulate",
     "plotting",
     "models",
+    "kpi_table",
+    "kpi_headline",
+    "clv_headline",
 ]

@@ -108,6 +108,18 @@ class NotebookSpec:
 #: (or, with no input at all, on the bundled data).
 NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec(
+        "00", "00_retention_dashboard",
+        inputs=(Input("transactions", "TRANSACTIONS", required=False),
+                Input("subscriptions", "SUBSCRIPTIONS", required=False),
+                Input("survey", "SURVEY", required=False),
+                Input("sessions", "SESSIONS", required=False)),
+        period_param="FREQ",
+        activity_param="ACTIVE_DAYS",
+        observation_end_param="OBSERVATION_END",
+        calendar_param="CALENDAR",
+        fiscal_year_param="FISCAL_YEAR_START",
+    ),
+    NotebookSpec(
         "01", "01_customer_retention_rate",
         inputs=(Input("transactions", "TRANSACTIONS"),),
         period_param="FREQ",

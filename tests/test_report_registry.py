@@ -73,6 +73,6 @@ def test_parameters_on_the_users_exports():
 
 
 def test_parameters_on_the_bundled_data_keep_the_notebook_defaults():
-    assert [_parameters(spec, {}, {}) for spec in NOTEBOOKS] == [{}] * 5
+    assert [_parameters(spec, {}, {}) for spec in NOTEBOOKS] == [{}] * len(NOTEBOOKS)
     assert _parameters(notebook_spec("01"), {}, {"period": "Y", "active_days": 30}) == {
         "FREQ": "Y", "ACTIVE_DAYS": 30}
