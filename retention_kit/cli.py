@@ -928,20 +928,40 @@ def _bundled_frames() -> dict[str, pd.DataFrame]:
             "survey": datasets.load_sample_survey(), "sessions": datasets.load_sample_sessions()}
 
 
-def _kpi_files(frames: dict[str, pd.DataFrame], report: dict[str, Any], staging: Path) -> tuple[list[str], str]:
-    """Write ``kpi_table.csv`` and ``kpi_table.xlsx`` from :func:`retention_kit.kpi_table`;
-    the files written and a note (why not, or what is missing)."""
-    import retention_kit as rk
+def _cell_defaults(folder: Path, name: str) -> dict[str, Any]:
+    """The literal default values of a notebook's ``parameters`` cell."""
+    import ast
 
-    kpi_table = getattr(rk, "kpi_table", None)
-    if kpi_table is None:
-        return [], "not written: this version of retention-kit has no kpi_table."
-    accepted = inspect.signature(kpi_table).parameters
-    options: dict[str, Any] = {k: v for k, v in frames.items() if k in accepted}
-    for key, name in (("period", "freq"), ("active_days", "active_days"), ("calendar", "calendar"),
-                      ("fiscal_year_start", "fiscal_year_start")):
-        if key in report and name in accepted:
-            options[name] = report[key]
+    nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+    found: dict[str, Any] = {}
+    for cell in nb["cells"]:
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for node in ast.parse("".join(cell["source"])).body:
+            target = node.target if isinstance(node, ast.AnnAssign) else (
+                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
+            if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
+                try:
+                    found[target.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    pass
+    return found
+
+
+def _kpi_files(frames: dict[str, pd.DataFrame], dashboard: dict[str, Any], staging: Path) -> tuple[list[str], str]:
+    """Write ``kpi_table.csv`` and ``kpi_table.xlsx`` from :func:`retention_kit.kpi_table`,
+    with the dashboard's parameters (``dashboard``: notebook 00's parameters as it runs,
+    defaults included), so the files hold the dashboard's table; the files written and a
+    note (why not, or what is missing)."""
+    from .kpi import kpi_table
+
+    options: dict[str, Any] = dict(frames)
+    for param, name in (("FREQ", "freq"), ("ACTIVE_DAYS", "active_days"), ("OBSERVATION_END", "observation_end"),
+                        ("CALENDAR", "calendar"), ("FISCAL_YEAR_START", "fiscal_year_start")):
+        if param in dashboard:
+            options[name] = dashboard[param]
+    if "transactions" in frames and "subscriptions" in frames:
+        options["customers_from"] = dashboard.get("CUSTOMERS_FROM")
     try:
         table = kpi_table(**options)
     except RetentionDataError as exc:
@@ -1133,8 +1153,11 @@ def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report
                 print(f"      done in {result['seconds']:.0f} s", flush=True)
         kpi: tuple[list[str], str] = ([], "not written: no data was loaded.")
         if frames:
+            dash = next(nb for nb in NOTEBOOKS if nb.number == "00")
+            dashboard = {**_cell_defaults(folder, dash.name), **_parameters(dash, inputs, report),
+                         **(extra or {}).get(dash.name, {})}
             try:
-                kpi = _kpi_files(frames, report, staging)
+                kpi = _kpi_files(frames, dashboard, staging)
             except NotebookFailed as exc:
                 kpi = ([], str(exc))
                 failures.append(str(exc))

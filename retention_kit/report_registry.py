@@ -118,6 +118,7 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
         observation_end_param="OBSERVATION_END",
         calendar_param="CALENDAR",
         fiscal_year_param="FISCAL_YEAR_START",
+        code_hidden=True,  # a page for a manager: never code, even with --show-code
     ),
     NotebookSpec(
         "01", "01_customer_retention_rate",

@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 
+import numpy as np
 import pandas as pd
 import pytest
 
+import retention_kit as rk
 from retention_kit import RetentionDataError
 from retention_kit.cli import main
 
@@ -49,6 +51,14 @@ def test_no_options_reproduces_the_bundled_reports(tmp_path, capsys):
         assert executed.exists() and executed.with_suffix(".html").exists()
         assert checked_outputs(executed) == checked_outputs(nb), nb.name
     assert digest() == before  # the committed notebooks are never modified
+    # the KPI files hold the dashboard's table: its parameters' defaults, the bundled samples
+    written = pd.read_csv(tmp_path / "reports" / "kpi_table.csv")
+    expected = rk.kpi_table(
+        transactions=rk.datasets.load_sample_orders(), subscriptions=rk.datasets.load_sample_subscriptions(),
+        survey=rk.datasets.load_sample_survey(), sessions=rk.datasets.load_sample_sessions(),
+        freq="M", active_days=90, customers_from="transactions")
+    assert len(written) == len(expected) > 0
+    np.testing.assert_allclose(written["crr"], expected["crr"], equal_nan=True)
 
 
 def test_messy_shop_export_through_a_config(tmp_path, capsys):
@@ -58,10 +68,11 @@ def test_messy_shop_export_through_a_config(tmp_path, capsys):
     assert code == 0, out
     assert "skip 02_churn_definitions_compared: needs --subscriptions (not given)" in out
     assert "skip 05_nps_analysis: needs --survey (not given)" in out
-    assert "[1/3] 01_customer_retention_rate" in out and "[3/3] 04_probabilistic_clv" in out
+    assert "[1/4] 00_retention_dashboard" in out and "[4/4] 04_probabilistic_clv" in out
     assert sorted(p.name for p in out_dir.iterdir()) == sorted(
-        f"{n}.{ext}" for n in ("01_customer_retention_rate", "03_cohort_retention", "04_probabilistic_clv")
-        for ext in ("ipynb", "html")) + ["index.html"]
+        [f"{n}.{ext}" for n in ("00_retention_dashboard", "01_customer_retention_rate", "03_cohort_retention",
+                                "04_probabilistic_clv") for ext in ("ipynb", "html")]
+        + ["index.html", "kpi_table.csv", "kpi_table.xlsx"])
     crr = (out_dir / "01_customer_retention_rate.ipynb").read_text(encoding="utf-8")
     # the notebook shows the accounting of the messy file and the configured rule
     assert "shop_orders_messy.csv: read 2,929 rows, kept 2,889, excluded 40" in crr
@@ -178,18 +189,18 @@ def test_params_are_checked_against_the_parameters_cell(tmp_path, capsys, param,
 
 
 def test_params_table_of_the_config_and_the_kpi_files(tmp_path, capsys, monkeypatch):
-    import retention_kit as rk
+    import retention_kit.kpi
 
     seen = {}
 
-    def kpi_table(*, transactions=None, subscriptions=None, survey=None, sessions=None, freq="M"):
+    def kpi_table(*, transactions=None, subscriptions=None, survey=None, sessions=None, freq="M", **options):
         seen.update(survey=survey, freq=freq)
         table = pd.DataFrame({"period": pd.period_range("2024-01", periods=2, freq="M"),
                               "nps": [10.0, 12.5]})
         table.attrs["nps"] = "promoters % - detractors %"
         return table
 
-    monkeypatch.setattr(rk, "kpi_table", kpi_table, raising=False)
+    monkeypatch.setattr(retention_kit.kpi, "kpi_table", kpi_table)
     survey = tmp_path / "survey.csv"
     survey.write_text("score\n10\n6\n9\n8\n")
     config = tmp_path / "c.toml"
@@ -247,7 +258,9 @@ def test_stale_reports_of_an_earlier_run_are_removed(tmp_path, capsys):
     code, out, _ = run(["report", "--survey", str(survey), "--out", str(out_dir)], capsys)
     assert code == 0, out
     assert "removed 01_customer_retention_rate.html" in out
-    assert sorted(p.name for p in out_dir.iterdir()) == ["05_nps_analysis.html", "05_nps_analysis.ipynb", "index.html", "notes.txt"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        "00_retention_dashboard.html", "00_retention_dashboard.ipynb", "05_nps_analysis.html",
+        "05_nps_analysis.ipynb", "index.html", "kpi_table.csv", "kpi_table.xlsx", "notes.txt"]
 
 
 def test_bad_config(tmp_path, capsys):
