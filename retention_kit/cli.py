@@ -760,21 +760,27 @@ def _parameters(notebook: NotebookSpec, inputs: dict[str, dict[str, Any]], repor
     return params
 
 
+def _parameter_assignments(folder: Path, name: str) -> list[Any]:
+    """The assignments (``ast`` nodes) of a notebook's ``parameters`` cell."""
+    import ast
+
+    nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
+    return [node for cell in nb["cells"] if "parameters" in cell.get("metadata", {}).get("tags", [])
+            for node in ast.parse("".join(cell["source"])).body
+            if isinstance(node, (ast.AnnAssign, ast.Assign))]
+
+
 def _parameters_cell(folder: Path, name: str) -> dict[str, str]:
     """The variables of a notebook's ``parameters`` cell, each with its annotation's text
     (``""`` when not annotated)."""
     import ast
 
-    nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
     found: dict[str, str] = {}
-    for cell in nb["cells"]:
-        if "parameters" not in cell.get("metadata", {}).get("tags", []):
-            continue
-        for node in ast.parse("".join(cell["source"])).body:
-            if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
-                found[node.target.id] = ast.unparse(node.annotation)
-            elif isinstance(node, ast.Assign):
-                found.update({t.id: "" for t in node.targets if isinstance(t, ast.Name)})
+    for node in _parameter_assignments(folder, name):
+        if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found[node.target.id] = ast.unparse(node.annotation)
+        elif isinstance(node, ast.Assign):
+            found.update({t.id: "" for t in node.targets if isinstance(t, ast.Name)})
     return found
 
 
@@ -932,19 +938,15 @@ def _cell_defaults(folder: Path, name: str) -> dict[str, Any]:
     """The literal default values of a notebook's ``parameters`` cell."""
     import ast
 
-    nb = json.loads((folder / f"{name}.ipynb").read_text(encoding="utf-8"))
     found: dict[str, Any] = {}
-    for cell in nb["cells"]:
-        if "parameters" not in cell.get("metadata", {}).get("tags", []):
-            continue
-        for node in ast.parse("".join(cell["source"])).body:
-            target = node.target if isinstance(node, ast.AnnAssign) else (
-                node.targets[0] if isinstance(node, ast.Assign) and len(node.targets) == 1 else None)
-            if isinstance(target, ast.Name) and getattr(node, "value", None) is not None:
-                try:
-                    found[target.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    pass
+    for node in _parameter_assignments(folder, name):
+        target = node.target if isinstance(node, ast.AnnAssign) else (
+            node.targets[0] if len(node.targets) == 1 else None)
+        if isinstance(target, ast.Name) and node.value is not None:
+            try:
+                found[target.id] = ast.literal_eval(node.value)
+            except ValueError:
+                pass
     return found
 
 
