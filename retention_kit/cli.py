@@ -73,7 +73,7 @@ from .io import (
     load_survey,
     load_transactions,
 )
-from .report_registry import NOTEBOOKS, NotebookSpec
+from .report_registry import BUNDLED_TAG, NOTEBOOKS, NotebookSpec
 from .validation import ACTIVE_DAYS, FISCAL_YEAR_START, check_param, declared
 
 if sys.version_info >= (3, 11):
@@ -1087,6 +1087,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _runnable(folder: Path, nb: NotebookSpec, inputs: dict[str, dict[str, Any]], staging: Path) -> Path:
+    """The notebook to run: as committed on the bundled data; on the user's exports without
+    the cells tagged ``bundled-example`` (they compute on, or speak of, the bundled data)."""
+    path = folder / f"{nb.name}.ipynb"
+    if not inputs:
+        return path
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = [c for c in notebook["cells"] if BUNDLED_TAG not in c.get("metadata", {}).get("tags", [])]
+    if len(cells) == len(notebook["cells"]):
+        return path
+    notebook["cells"] = cells
+    target = staging / ".sources" / path.name
+    target.parent.mkdir(exist_ok=True)
+    target.write_text(json.dumps(notebook, ensure_ascii=False), encoding="utf-8")
+    return target
+
+
 def _quiet_kernel_manager() -> Any:
     """A kernel manager whose kernel's stderr (the "TCP without encryption" warning, the
     KeyboardInterrupt traces at shutdown) does not reach the user's terminal; cell errors
@@ -1136,7 +1153,7 @@ def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report
             result = {"name": nb.name, "page": f"{nb.name}.html", "data": data, "status": "ok"}
             try:
                 papermill.execute_notebook(
-                    str(folder / f"{nb.name}.ipynb"), str(executed), parameters=params,
+                    str(_runnable(folder, nb, inputs, staging)), str(executed), parameters=params,
                     cwd=str(folder), progress_bar=progress, log_output=False, kernel_name="python3",
                     kernel_manager_class=_quiet_kernel_manager(),
                 )
@@ -1174,6 +1191,8 @@ def _execute(plan: list[NotebookSpec], inputs: dict[str, dict[str, Any]], report
             if (out / name).exists() and not (staging / name).exists():
                 (out / name).unlink()
         for file in sorted(staging.iterdir()):
+            if file.name.startswith("."):
+                continue  # the notebooks as run, without their bundled-only cells
             shutil.move(str(file), out / file.name)
     finally:
         shutil.rmtree(staging, ignore_errors=True)

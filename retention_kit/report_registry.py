@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 from .errors import RetentionDataError
 
-__all__ = ["Input", "NotebookSpec", "NOTEBOOKS", "notebook_spec"]
+__all__ = ["BUNDLED_TAG", "Input", "NotebookSpec", "NOTEBOOKS", "notebook_spec"]
+
+#: The cell tag of a notebook's cells that exist only for its bundled data (sections
+#: that demonstrate a bundled sample, sentences that interpret the bundled numbers,
+#: exercises whose answers are the bundled numbers). When the command runs a notebook
+#: on the user's exports it removes these cells before running it, so nothing computed
+#: on, or said about, the bundled data reaches the user's report.
+BUNDLED_TAG = "bundled-example"
 
 
 @dataclass(frozen=True)
