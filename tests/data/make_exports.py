@@ -9,6 +9,14 @@
   orders, rows the export repeated, and a few rows without a customer id.
 - billing_subscriptions.csv: a subscription-billing export with other names, US
   month/day/year dates, fees written as "$1,234.00", an extra column.
+- shopify_orders.csv: a Shopify-style order export of 4,750 orders (one row per order):
+  "#1001" order names, e-mail as the customer, financial status values (paid, refunded,
+  partially_refunded, voided, pending, authorized), "Created at" with the shop's UTC offset
+  (+0100 in winter, +0200 in summer), Total and Refunded Amount, and guest checkouts without
+  an e-mail. Repeat buying from ``retention_kit.simulate`` (seeded).
+- survey_responses.csv: a survey tool's NPS export: respondent id, e-mail, "Submitted At",
+  the 0-10 answer under the question as its column name, a free-text reason, a few blank
+  answers (respondents who skipped the question).
 - exports/*.csv: one small export per misread class of issue 11 (see ``ISSUE11``),
   written by hand so that every value's truth is known; tests/test_exports_issue11.py
   asserts how the loader reads or refuses each one.
@@ -67,6 +75,48 @@ def billing(rng: np.random.Generator) -> pd.DataFrame:
         "cancelled_on": [us(d) for d in subs["end_date"]],
         "monthly_fee": [f"${float(x):,.2f}" for x in subs["mrr"]],
         "company_size": subs["segment"].to_numpy(),
+    })
+
+
+def shopify(rng: np.random.Generator) -> pd.DataFrame:
+    from retention_kit.simulate import simulate_transactions
+
+    log = simulate_transactions(2400, seed=13, start="2023-01-01", end="2024-12-31", r=0.25, alpha=12.0)
+    log = log.sort_values(["date", "customer_id"], kind="stable").reset_index(drop=True)
+    n = len(log)
+    when = log["date"] + pd.to_timedelta(rng.integers(7 * 3600, 23 * 3600, n), unit="s")
+    local = when.dt.tz_localize("Europe/Berlin", nonexistent="shift_forward", ambiguous=False)
+    status = rng.choice(["paid", "refunded", "partially_refunded", "voided", "pending", "authorized"],
+                        size=n, p=[0.90, 0.03, 0.02, 0.015, 0.02, 0.015])
+    refunded = np.where(status == "refunded", log["amount"],
+                        np.where(status == "partially_refunded", (log["amount"] * 0.4).round(2), 0.0))
+    email = "customer" + log["customer_id"].astype(str) + "@example.com"
+    guest = rng.random(n) < 0.02  # guest checkouts: no e-mail in the export
+    return pd.DataFrame({
+        "Name": [f"#{1001 + i}" for i in range(n)],
+        "Email": np.where(guest, "", email),
+        "Financial Status": status,
+        "Fulfillment Status": np.where(status == "paid", "fulfilled", ""),
+        "Currency": "EUR",
+        "Total": [f"{x:.2f}" for x in log["amount"]],
+        "Refunded Amount": [f"{x:.2f}" for x in refunded],
+        "Created at": local.dt.strftime("%Y-%m-%d %H:%M:%S %z"),
+        "Billing Country": rng.choice(["DE", "AT", "NL", "FR"], size=n, p=[0.6, 0.15, 0.15, 0.1]),
+    })
+
+
+def survey_export(rng: np.random.Generator) -> pd.DataFrame:
+    n = 420
+    days = pd.Timestamp("2024-01-01") + pd.to_timedelta(np.sort(rng.integers(0, 366 * 86400, n)), unit="s")
+    score = rng.choice(np.arange(11), size=n, p=[.02, .01, .02, .03, .03, .06, .08, .10, .20, .22, .23])
+    answer = np.where(rng.random(n) < 0.03, "", score.astype(str))
+    reasons = {0: "Too expensive", 1: "Slow delivery", 2: "Great service", 3: ""}
+    return pd.DataFrame({
+        "Respondent ID": [f"R-{5000 + i}" for i in range(n)],
+        "Email": [f"customer{i}@example.com" for i in rng.integers(1, 2400, n)],
+        "Submitted At": days.strftime("%Y-%m-%d %H:%M:%S"),
+        "How likely are you to recommend us to a friend or colleague?": answer,
+        "What is the main reason for your score?": [reasons[k] for k in rng.integers(0, 4, n)],
     })
 
 
@@ -235,6 +285,8 @@ def main() -> None:
     (HERE / "shop_orders_messy.csv").write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     billing(rng).to_csv(HERE / "billing_subscriptions.csv", index=False, lineterminator="\n")
     issue11(HERE / "exports")
+    shopify(np.random.default_rng(13)).to_csv(HERE / "shopify_orders.csv", index=False, lineterminator="\n")
+    survey_export(np.random.default_rng(5)).to_csv(HERE / "survey_responses.csv", index=False, lineterminator="\n")
 
 
 if __name__ == "__main__":
