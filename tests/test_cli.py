@@ -338,3 +338,96 @@ def test_a_flag_applies_only_to_the_inputs_whose_loader_takes_it(tmp_path, capsy
     assert code == 2
     assert err.strip() == ("retention-kit: error: --refunds does not apply to the survey input given: "
                            "it applies to transactions files.")
+
+
+# -- issue 13: the user's own exports, and nothing but them ----------------------------------
+
+#: Names of the bundled data: none may appear on a page that ran on the user's exports.
+BUNDLED_NAMES = re.compile(
+    r"CDNOW|synthetic|bundled|(?<![\w/])(orders|subscriptions|nps_survey|web_sessions|iran_orders)\.csv"
+    r"|\b199[78]\b|Nowruz|Iranian shop", re.I)
+
+
+def page_text(path: Path) -> str:
+    """What a reader of an HTML page sees: its text, without tags, scripts and styles."""
+    from html.parser import HTMLParser
+
+    class Text(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.parts: list[str] = []
+            self.skip = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.skip += tag in ("script", "style")
+
+        def handle_endtag(self, tag):
+            self.skip -= tag in ("script", "style")
+
+        def handle_data(self, data):
+            if not self.skip:
+                self.parts.append(data)
+
+    parser = Text()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return " ".join(parser.parts)
+
+
+def test_report_on_a_shopify_export_names_only_the_users_data(tmp_path, capsys):
+    """Issue 13's new user: a Shopify order export (status values, refunds, guest checkouts),
+    a survey tool's NPS export and a billing export. Every notebook runs on them, and no
+    page names or interprets the bundled data."""
+    before = digest()
+    out_dir = tmp_path / "own"
+    code, out, err = run(["report", "--config", str(DATA / "own_shop.toml"), "--out", str(out_dir)], capsys)
+    assert code == 0, out + err
+    assert "Passed unknown parameter" not in out + err and "Traceback" not in out + err
+    pages = {p.stem: p for p in out_dir.glob("*.html")}
+    assert set(pages) == {"index"} | {p.stem for p in NOTEBOOKS}
+    index = page_text(pages["index"])
+    assert "All 6 pages ran." in index
+    assert "shopify_orders.csv: read 4,750 rows, kept 4,446, excluded 304" in index
+    assert "excluded, status 'refunded': 131" in index and "excluded, blank customer id: 99" in index
+    assert "survey_responses.csv: read 420 rows, kept 403, excluded 17" in index
+    for name, path in pages.items():
+        leaks = sorted({m.group(0) for m in BUNDLED_NAMES.finditer(page_text(path))})
+        assert not leaks, f"{name} names the bundled data: {leaks}"
+    # the pages speak of the user's data: its file and its own numbers
+    assert "shopify_orders.csv" in page_text(pages["01_customer_retention_rate"])
+    assert "penalizer" in page_text(pages["04_probabilistic_clv"])
+    # the KPI files hold the dashboard's table on the user's data
+    loaded = {kind: loader(**options) for kind, loader, options in (
+        ("transactions", rk.load_transactions, {"source": DATA / "shopify_orders.csv", "customer_col": "Email",
+                                                 "date_col": "Created at", "amount_col": "Total",
+                                                 "status_col": "Financial Status",
+                                                 "exclude_statuses": ["refunded", "voided"],
+                                                 "blank_ids": "exclude"}),
+        ("survey", rk.load_survey, {"source": DATA / "survey_responses.csv", "customer_col": "Email",
+                                    "score_col": "How likely are you to recommend us to a friend or colleague?",
+                                    "date_col": "Submitted At", "invalid": "exclude"}),
+        ("subscriptions", rk.load_subscriptions, {"source": DATA / "billing_subscriptions.csv",
+                                                  "customer_col": "account", "start_col": "activated_on",
+                                                  "end_col": "cancelled_on", "mrr_col": "monthly_fee",
+                                                  "date_format": "%m/%d/%Y"}))}
+    expected = rk.kpi_table(**loaded, freq="M", active_days=90, customers_from="transactions")
+    written = pd.read_csv(out_dir / "kpi_table.csv")
+    assert len(written) == len(expected) > 12
+    np.testing.assert_allclose(written["crr"], expected["crr"], equal_nan=True)
+    assert (out_dir / "kpi_table.xlsx").stat().st_size > 0
+    assert digest() == before
+
+
+def test_markdown_that_names_the_bundled_data_is_tagged_bundled_example():
+    """The static half of the check above: every markdown cell that names the bundled data
+    runs only on it (the report removes it on the user's exports)."""
+    from retention_kit.report_registry import BUNDLED_TAG
+
+    untagged = []
+    for path in NOTEBOOKS:
+        for k, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"]):
+            if cell["cell_type"] != "markdown" or BUNDLED_TAG in cell.get("metadata", {}).get("tags", []):
+                continue
+            found = BUNDLED_NAMES.search("".join(cell["source"]))
+            if found:
+                untagged.append(f"{path.name} cell {k}: {found.group(0)!r}")
+    assert not untagged, untagged
