@@ -26,7 +26,7 @@ from .validation import (
     Options, Table, validate_params,
 )
 
-__all__ = ["kpi_table", "kpi_headline", "clv_headline", "KPI_LABELS"]
+__all__ = ["kpi_table", "kpi_headline", "clv_headline", "KPI_LABELS", "KPI_GROUPS"]
 
 #: Column -> (label, unit) of every KPI column :func:`kpi_table` can return.
 KPI_LABELS: dict[str, tuple[str, str]] = {
@@ -52,6 +52,14 @@ KPI_LABELS: dict[str, tuple[str, str]] = {
     "nps_responses": ("survey responses", "responses"),
     "visitors": ("visitors", "visitors"),
     "returning_visitor_share": ("returning visitors", "%"),
+}
+
+#: KPI group -> label, for the groups :func:`kpi_table` lists in ``attrs["not_available"]``.
+KPI_GROUPS: dict[str, str] = {
+    "revenue": "revenue and revenue per customer",
+    "mrr": "MRR, revenue churn, GRR and NRR",
+    "nps": "NPS",
+    "nps_trend": "NPS per period",
 }
 
 _DEFINITIONS = {

@@ -161,6 +161,7 @@ NOTEBOOKS: tuple[NotebookSpec, ...] = (
     NotebookSpec(
         "05", "05_nps_analysis",
         inputs=(Input("survey", "SURVEY"), Input("subscriptions", "SUBSCRIPTIONS", required=False)),
+        period_param="FREQ",
         segment_param="SEGMENT_COL",
         observation_end_param="OBSERVATION_END",
         calendar_param="CALENDAR",

@@ -83,6 +83,7 @@ def test_no_amount_says_revenue_not_available(tx):
     k = rk.kpi_table(transactions=tx.drop(columns="amount"), freq="M", active_days=31)
     assert "revenue" not in k.columns
     assert "amount" in k.attrs["not_available"]["revenue"]
+    assert set(k.attrs["not_available"]) <= set(rk.kpi.KPI_GROUPS)  # the footnote's labels
 
 
 def test_subscriptions_by_hand(spells):
@@ -121,6 +122,7 @@ def test_survey_without_dates(survey, tx):
     assert "date_col" in k.attrs["not_available"]["nps_trend"]
     k = rk.kpi_table(survey=undated, transactions=tx, active_days=31)
     assert "nps" not in k.columns and "date_col" in k.attrs["not_available"]["nps"]
+    assert set(k.attrs["not_available"]) <= set(rk.kpi.KPI_GROUPS)
 
 
 def test_sessions_on_the_transactions_periods(tx, sessions):
