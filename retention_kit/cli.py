@@ -1044,6 +1044,15 @@ def _report(args: argparse.Namespace) -> int:
                     "date: set --customer-col and --date-col (or customer_col / date_col in [survey]), "
                     "or leave out --subscriptions."
                 )
+            ids = frames["subscriptions"]["customer_id"]
+            if len(survey) and not survey["customer_id"].isin(ids).any():
+                raise UsageError(
+                    "survey file: none of its customer ids appears in the subscriptions file (survey ids such as "
+                    f"{', '.join(repr(str(v)) for v in survey['customer_id'].head(2))}; subscription ids such as "
+                    f"{', '.join(repr(str(v)) for v in ids.head(2))}), so no answer can be linked to churn: set "
+                    "customer_col in [survey] or [subscriptions] of --config so both hold the same customer id, "
+                    "or leave out --subscriptions."
+                )
     else:
         print("no input given: running every notebook on the bundled sample data")
     wanted = [w.strip().zfill(2) for w in args.notebooks.split(",")] if args.notebooks else []

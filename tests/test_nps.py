@@ -1021,6 +1021,25 @@ def test_churn_by_nps_group_hand_fixture():
     assert t.loc["detractor", "churn_rate"] == 50.0
     lo, hi = t.loc["detractor", ["ci_low", "ci_high"]]
     assert lo < 50 < hi
+    assert t.attrs["unmatched"] == 0
+
+
+def test_churn_by_nps_group_counts_respondents_without_a_subscription():
+    survey = pd.DataFrame({"customer_id": ["a", "b", "zz"], "score": [2, 10, 9],
+                           "date": pd.to_datetime(["2024-01-15"] * 3)})
+    spells = _spells([("a", "2023-01-01", "2024-03-01"), ("b", "2023-01-01", None)])
+    t = rk.churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31").set_index("group")
+    assert t.attrs["unmatched"] == 1  # zz: in not_eligible, and said so
+    assert t.loc["promoter", ["respondents", "not_eligible", "eligible"]].tolist() == [2, 1, 1]
+
+
+def test_churn_by_nps_group_refuses_exports_that_share_no_customer_id():
+    survey = pd.DataFrame({"customer_id": ["ann@example.com", "bob@example.com"], "score": [2, 10],
+                           "date": pd.to_datetime(["2024-01-15"] * 2)})
+    spells = _spells([("ACCT-1", "2023-01-01", "2024-03-01"), ("ACCT-2", "2023-01-01", None)])
+    with pytest.raises(RetentionDataError, match=r"none of its 2 respondents.*'ann@example.com'.*'ACCT-1'") as err:
+        rk.churn_by_nps_group(survey, spells, months=6, observation_end="2024-12-31")
+    assert err.value.parameter == "customer_col"
 
 
 @pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])

@@ -310,7 +310,16 @@ def churn_by_nps_group(
         quantile of (1 + confidence) / 2, it is centred on
         (p + z^2 / 2n) / (1 + z^2 / n) with half-width
         z sqrt(p (1 - p) / n + z^2 / 4n^2) / (1 + z^2 / n). ``attrs`` records
-        ``interval`` (the method's name) and ``confidence``.
+        ``interval`` (the method's name), ``confidence`` and ``unmatched``: the
+        respondents whose customer id appears in no subscription (they are in
+        ``not_eligible``).
+
+    Raises
+    ------
+    RetentionDataError
+        When the survey lacks ``customer_id``, ``date`` or ``score``, or when no
+        respondent's customer id appears in the subscriptions (the exports identify
+        customers differently: a link would judge nobody).
 
     Examples
     --------
@@ -342,6 +351,17 @@ def churn_by_nps_group(
     groups = nps_group(first["score"].to_numpy())
     code_of = pd.Series(np.arange(len(act.ids)), index=act.ids)
     codes = code_of.reindex(first["customer_id"].to_numpy()).to_numpy()
+    unmatched = int(np.isnan(codes).sum())
+    if len(first) and unmatched == len(first):
+        theirs = ", ".join(repr(str(v)) for v in first["customer_id"].head(2))
+        ours = ", ".join(repr(str(v)) for v in act.ids[:2])
+        raise RetentionDataError(
+            f"survey: none of its {len(first):,} respondents' customer ids appears in the subscriptions "
+            f"(survey ids such as {theirs}; subscription ids such as {ours}): the two exports do not "
+            "identify customers the same way. Load both with the column that holds the same customer id "
+            "(customer_col=), or do not link this survey to these subscriptions.",
+            parameter="customer_col",
+        )
     # the state at the end of the response day is snapshot day + 1
     answered = np.array([day(d) for d in first["date"]]) + 1
     horizon = np.array([day(d + pd.DateOffset(months=months)) for d in first["date"]]) + 1
@@ -371,5 +391,5 @@ def churn_by_nps_group(
     table["ci_low"] = np.where(n > 0, 100 * (centre - half), np.nan)
     table["ci_high"] = np.where(n > 0, 100 * (centre + half), np.nan)
     table.attrs.update(months=int(months), observation_end=str(act.observation_end.date()),
-                       interval="wilson", confidence=confidence)
+                       interval="wilson", confidence=confidence, unmatched=unmatched)
     return table
