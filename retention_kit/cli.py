@@ -910,6 +910,11 @@ def _fix(nb: NotebookSpec, ename: str, message: str, params: dict[str, str]) -> 
             return f"set {LOADER_OPTIONS[name]} (or {name} in the input's section of --config)."
         upper = name.upper()
         if upper in flags and flags[upper]:
+            # other parameters may carry the same option (LONG_FREQ, SESSIONS_FREQ): name them too
+            also = [p for p in params if p.endswith(f"_{upper}")]
+            if also:
+                return (f"set {flags[upper]} (for {upper}) or --param {also[0]}=VALUE (for {also[0]}), "
+                        "whichever the failing cell uses.")
             return f"set {flags[upper]}."
         # the function's option, or the one notebook parameter that carries it (months= -> CLV_MONTHS)
         carriers = [upper] if upper in params else [p for p in params if p.endswith(f"_{upper}")]

@@ -523,9 +523,11 @@ def fit_with_ladder(
             continue
         model.penalizers_tried_ = tried
         return model
+    # the last fit's own advice (a small penalizer) has just been followed: keep its reason only
+    reason = str(last).split(". Try ")[0].rstrip(".")
     raise ConvergenceError(
         f"the fit did not converge with any penalizer tried ({', '.join(f'{p:g}' for p in tried)}); "
-        f"last error: {last}. Try a larger penalizer (penalizer=1), a longer calibration period, "
+        f"last error: {reason}. Try a larger penalizer (penalizer=1), a longer calibration period, "
         "or check the data for customers with implausible histories.",
         parameter="penalizer",
     )

@@ -452,3 +452,19 @@ def test_markdown_that_names_the_bundled_data_is_tagged_bundled_example():
             if found:
                 untagged.append(f"{path.name} cell {k}: {found.group(0)!r}")
     assert not untagged, untagged
+
+
+def test_a_failure_names_every_parameter_that_carries_the_option(tmp_path, capsys):
+    """Half a year of subscriptions: the churn notebook's yearly table (LONG_FREQ) has no
+    complete year. The page names --period (FREQ) and --param LONG_FREQ, not just --period."""
+    rng = np.random.default_rng(3)
+    starts = pd.Timestamp("2024-03-10") + pd.to_timedelta(rng.integers(0, 120, 60), unit="D")
+    ends = [s + pd.Timedelta(days=int(d)) if d < 200 else pd.NaT for s, d in zip(starts, rng.integers(20, 400, 60))]
+    spells = tmp_path / "half_year.csv"
+    pd.DataFrame({"customer_id": [f"S{i}" for i in range(60)], "start_date": starts, "end_date": ends,
+                  "mrr": 49.0}).to_csv(spells, index=False)
+    code, out, err = run(["report", "--subscriptions", str(spells), "--notebooks", "02",
+                          "--out", str(tmp_path / "r")], capsys)
+    assert code == 1, out + err
+    assert "no complete period" in err and "--param LONG_FREQ=VALUE (for LONG_FREQ)" in err
+    assert "--param LONG_FREQ" in (tmp_path / "r" / "02_churn_definitions_compared.html").read_text(encoding="utf-8")

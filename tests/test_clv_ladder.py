@@ -43,3 +43,15 @@ def test_no_rung_converges():
     with pytest.raises(ConvergenceError, match=r"any penalizer tried \(0, 0.001, 0.01, 0.1\)") as info:
         rk.fit_with_ladder(fit, None)
     assert info.value.parameter == "penalizer" and calls == [0.0, 0.001, 0.01, 0.1]
+
+
+def test_the_ladders_error_keeps_the_last_reason_not_its_advice():
+    def fit(summary, *, penalizer: float = 0.0, **options):
+        raise ConvergenceError(f"the fit stalled at {penalizer}. Try a small penalizer (penalizer=0.001 to 0.1).",
+                               parameter="penalizer")
+
+    with pytest.raises(ConvergenceError) as info:
+        rk.fit_with_ladder(fit, None)
+    message = str(info.value)
+    assert "last error: the fit stalled at 0.1. Try a larger penalizer (penalizer=1)" in message
+    assert "Try a small penalizer" not in message and ".." not in message
