@@ -1022,6 +1022,9 @@ def _index(staging: Path, results: list[dict[str, Any]], skipped: list[tuple[str
     parts.append("<h2>Data</h2>")
     if not inputs:
         parts.append("<p>No input given: every page ran on the sample data bundled with retention-kit.</p>")
+    else:
+        parts.append("<p>Every page ran on the files below. The notebooks' sections that only demonstrate the "
+                     "kit's sample data, and their exercises, were left out.</p>")
     for kind, lines in loads.items():
         parts.append(f"<h3>{_esc(kind)}: {_esc(Path(inputs[kind]['source']).name)}</h3><pre>"
                      + _esc("\n".join(line.strip() for line in lines)) + "</pre>")
