@@ -1054,6 +1054,12 @@ def _report(args: argparse.Namespace) -> int:
                 )
             ids = frames["subscriptions"]["customer_id"]
             if len(survey) and not survey["customer_id"].isin(ids).any():
+                if survey["customer_id"].astype(str).str.lower().isin(ids.astype(str).str.lower()).any():
+                    raise UsageError(
+                        "survey file: its customer ids match the subscriptions file's only when letter case is "
+                        "ignored: set id_case = \"lower\" in both [survey] and [subscriptions] of --config "
+                        "(--id-case lower on the command line)."
+                    )
                 raise UsageError(
                     "survey file: none of its customer ids appears in the subscriptions file (survey ids such as "
                     f"{', '.join(repr(str(v)) for v in survey['customer_id'].head(2))}; subscription ids such as "

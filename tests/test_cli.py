@@ -468,3 +468,18 @@ def test_a_failure_names_every_parameter_that_carries_the_option(tmp_path, capsy
     assert code == 1, out + err
     assert "no complete period" in err and "--param LONG_FREQ=VALUE (for LONG_FREQ)" in err
     assert "--param LONG_FREQ" in (tmp_path / "r" / "02_churn_definitions_compared.html").read_text(encoding="utf-8")
+
+
+def test_ids_that_differ_only_in_case_point_at_id_case(tmp_path, capsys):
+    survey = tmp_path / "survey.csv"
+    survey.write_text("email,when,score\nAnn@Example.com,2024-02-01,9\nBob@Example.com,2024-02-03,4\n")
+    spells = tmp_path / "spells.csv"
+    spells.write_text("customer_id,start_date,end_date,mrr\nann@example.com,2023-01-01,,10\nbob@example.com,2023-03-01,2024-05-01,10\n")
+    config = tmp_path / "c.toml"
+    config.write_text(f"[survey]\nsource = {str(survey)!r}\ncustomer_col = 'email'\ndate_col = 'when'\nscore_col = 'score'\n"
+                      f"[subscriptions]\nsource = {str(spells)!r}\n", encoding="utf-8")
+    code, _, err = run(["report", "--config", str(config), "--out", str(tmp_path / "r")], capsys)
+    assert code == 2 and 'id_case = "lower"' in err and "letter case" in err, err
+    code, out, err = run(["report", "--config", str(config), "--id-case", "lower", "--notebooks", "05",
+                          "--out", str(tmp_path / "r")], capsys)
+    assert "letter case" not in err  # with id_case the two exports link
