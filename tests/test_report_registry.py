@@ -69,7 +69,8 @@ def test_parameters_on_the_users_exports():
         "TRANSACTIONS": {"source": "t.csv"}, "CALIBRATION_END": None, "OBSERVATION_END": None,
         "WORKED_CUSTOMER": None}
     assert _parameters(notebook_spec("05"), inputs, report) == {
-        "SURVEY": {"source": "s.csv"}, "SUBSCRIPTIONS": None, "OBSERVATION_END": None, "SEGMENT_COL": "plan"}
+        "SURVEY": {"source": "s.csv"}, "SUBSCRIPTIONS": None, "OBSERVATION_END": None, "SEGMENT_COL": "plan",
+        "FREQ": "M"}  # --period sets the survey waves
 
 
 def test_parameters_on_the_bundled_data_keep_the_notebook_defaults():
