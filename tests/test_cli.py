@@ -454,9 +454,9 @@ def test_markdown_that_names_the_bundled_data_is_tagged_bundled_example():
     assert not untagged, untagged
 
 
-def test_a_failure_names_every_parameter_that_carries_the_option(tmp_path, capsys):
-    """Half a year of subscriptions: the churn notebook's yearly table (LONG_FREQ) has no
-    complete year. The page names --period (FREQ) and --param LONG_FREQ, not just --period."""
+def test_short_exports_run_with_the_sections_they_cannot_fill_said_so(tmp_path, capsys):
+    """Half a year of subscriptions (no complete year, no 12-month window), and a shop log
+    with no amount and no repeat buyer: the pages run and say what they skip, and why."""
     rng = np.random.default_rng(3)
     starts = pd.Timestamp("2024-03-10") + pd.to_timedelta(rng.integers(0, 120, 60), unit="D")
     ends = [s + pd.Timedelta(days=int(d)) if d < 200 else pd.NaT for s, d in zip(starts, rng.integers(20, 400, 60))]
@@ -464,10 +464,30 @@ def test_a_failure_names_every_parameter_that_carries_the_option(tmp_path, capsy
     pd.DataFrame({"customer_id": [f"S{i}" for i in range(60)], "start_date": starts, "end_date": ends,
                   "mrr": 49.0}).to_csv(spells, index=False)
     code, out, err = run(["report", "--subscriptions", str(spells), "--notebooks", "02",
-                          "--out", str(tmp_path / "r")], capsys)
-    assert code == 1, out + err
-    assert "no complete period" in err and "--param LONG_FREQ=VALUE (for LONG_FREQ)" in err
-    assert "--param LONG_FREQ" in (tmp_path / "r" / "02_churn_definitions_compared.html").read_text(encoding="utf-8")
+                          "--out", str(tmp_path / "s")], capsys)
+    assert code == 0, out + err
+    page = page_text(tmp_path / "s" / "02_churn_definitions_compared.html")
+    assert "no Y table: freq='Y'" in page and "no GRR / NRR: months=12" in page
+    assert "no curve reaches 12 months of tenure" in page
+    orders = tmp_path / "once.csv"
+    pd.DataFrame({"customer": [f"C{i}" for i in range(40)],
+                  "day": pd.Timestamp("2024-01-01") + pd.to_timedelta(np.arange(40) * 5, unit="D")}).to_csv(orders, index=False)
+    code, out, err = run(["report", "--transactions", str(orders), "--customer-col", "customer", "--date-col", "day",
+                          "--notebooks", "03", "--out", str(tmp_path / "t")], capsys)
+    assert code == 0, out + err
+    page = page_text(tmp_path / "t" / "03_cohort_retention.html")
+    assert "no amount column: the revenue triangle is skipped" in page
+    assert "nobody has made a second purchase yet" in page
+
+
+def test_a_failure_names_every_parameter_that_carries_the_option():
+    from retention_kit.cli import _fix
+    from retention_kit.report_registry import notebook_spec
+
+    params = {"SUBSCRIPTIONS": "dict", "FREQ": "str", "LONG_FREQ": "str", "SEGMENT_COL": "str"}
+    fix = _fix(notebook_spec("02"), "RetentionDataError", "freq='Y': the data holds no complete period", params)
+    assert fix == "set --period (for FREQ) or --param LONG_FREQ=VALUE (for LONG_FREQ), whichever the failing cell uses."
+    assert _fix(notebook_spec("01"), "RetentionDataError", "freq='Q': no complete period", {"FREQ": "str"}) == "set --period."
 
 
 def test_ids_that_differ_only_in_case_point_at_id_case(tmp_path, capsys):
