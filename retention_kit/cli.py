@@ -909,15 +909,14 @@ def _fix(nb: NotebookSpec, ename: str, message: str, params: dict[str, str]) -> 
         if name in LOADER_OPTIONS and LOADER_OPTIONS[name]:
             return f"set {LOADER_OPTIONS[name]} (or {name} in the input's section of --config)."
         upper = name.upper()
+        # notebook parameters that carry the option under a longer name (months= -> CLV_MONTHS)
+        also = [p for p in params if p.endswith(f"_{upper}")]
         if upper in flags and flags[upper]:
-            # other parameters may carry the same option (LONG_FREQ, SESSIONS_FREQ): name them too
-            also = [p for p in params if p.endswith(f"_{upper}")]
-            if also:
+            if also:  # LONG_FREQ beside FREQ: name both
                 return (f"set {flags[upper]} (for {upper}) or --param {also[0]}=VALUE (for {also[0]}), "
                         "whichever the failing cell uses.")
             return f"set {flags[upper]}."
-        # the function's option, or the one notebook parameter that carries it (months= -> CLV_MONTHS)
-        carriers = [upper] if upper in params else [p for p in params if p.endswith(f"_{upper}")]
+        carriers = [upper] if upper in params else also
         if len(carriers) == 1:
             return f"set --param {carriers[0]}=VALUE (or {carriers[0]} in [params] of --config)."
     names = ", ".join(p for p in params if p not in {i.parameter for i in nb.inputs})

@@ -373,9 +373,14 @@ def page_text(path: Path) -> str:
     return " ".join(parser.parts)
 
 
-SHOPIFY_LOAD = {"source": DATA / "shopify_orders.csv", "customer_col": "Email", "date_col": "Created at",
-                "amount_col": "Total", "status_col": "Financial Status", "exclude_statuses": ["refunded", "voided"],
-                "blank_ids": "exclude"}
+def own_shop(kind: str) -> dict:
+    """The loader options of one input of tests/data/own_shop.toml, its source made absolute."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+    options = tomllib.loads((DATA / "own_shop.toml").read_text(encoding="utf-8"))[kind]
+    return {**options, "source": DATA / options["source"]}
 
 
 @pytest.mark.parametrize(("config", "pages"), [
@@ -408,11 +413,8 @@ def test_report_on_the_users_exports_names_only_their_data(tmp_path, capsys, con
         assert "shopify_orders.csv" in page_text(found["01_customer_retention_rate"])
         assert "penalizer used: 0" in page_text(found["04_probabilistic_clv"])
         # the KPI files hold the dashboard's table on the user's data
-        survey = rk.load_survey(DATA / "survey_responses.csv", customer_col="Email", date_col="Submitted At",
-                                score_col="How likely are you to recommend us to a friend or colleague?",
-                                invalid="exclude")
-        expected = rk.kpi_table(transactions=rk.load_transactions(**SHOPIFY_LOAD), survey=survey,
-                                freq="M", active_days=90)
+        expected = rk.kpi_table(transactions=rk.load_transactions(**own_shop("transactions")),
+                                survey=rk.load_survey(**own_shop("survey")), freq="M", active_days=90)
         written = pd.read_csv(out_dir / "kpi_table.csv")
         assert len(written) == len(expected) == 24
         np.testing.assert_allclose(written["crr"], expected["crr"], equal_nan=True)

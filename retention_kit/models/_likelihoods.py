@@ -716,15 +716,21 @@ def maximize(objective: Callable[[np.ndarray], tuple[float, np.ndarray]], u0: np
     return _checked(u, f, g, gradient_tolerance, message), _on_ridge(g, gradient_tolerance, message)
 
 
-def _flat(message: str) -> bool:
-    """L-BFGS-B stopped because it cannot lower the value in float precision: "RELATIVE
-    REDUCTION OF F <= FACTR*EPSMCH", or a line search that found no lower value ("ABNORMAL"
-    since SciPy 1.15's L-BFGS-B, "ABNORMAL_TERMINATION_IN_LNSRCH" before)."""
-    return "REDUCTION OF F" in message or message.startswith("ABNORMAL")
+def _flat_tolerance(message: str) -> float | None:
+    """The gradient up to which a stop where L-BFGS-B cannot lower the value in float
+    precision is accepted; None for any other stop. "RELATIVE REDUCTION OF F <=
+    FACTR*EPSMCH": 1e-4 (a likelihood rising along a ridge). A line search that found no
+    lower value ("ABNORMAL" since SciPy 1.15's L-BFGS-B, "ABNORMAL_TERMINATION_IN_LNSRCH"
+    before) is also what a noisy objective gives far from the optimum: 1e-5 only."""
+    if "REDUCTION OF F" in message:
+        return 1e-4
+    if message.startswith("ABNORMAL"):
+        return 1e-5
+    return None
 
 
 def _on_ridge(g: np.ndarray, gradient_tolerance: float, message: str) -> bool:
-    return _flat(message) and float(np.max(np.abs(g))) > gradient_tolerance
+    return _flat_tolerance(message) is not None and float(np.max(np.abs(g))) > gradient_tolerance
 
 
 def _checked(u: np.ndarray, f: float, g: np.ndarray, gradient_tolerance: float, message: str) -> np.ndarray:
@@ -732,11 +738,8 @@ def _checked(u: np.ndarray, f: float, g: np.ndarray, gradient_tolerance: float, 
     # together, when nobody seems to drop out) leaves L-BFGS-B unable to reduce the value
     # in float precision while the gradient is still ~1e-6: accept that point (the
     # predictions have converged; the model's summary then gives no standard errors)
-    # a line search that found no lower value ("ABNORMAL") is also what a noisy objective
-    # gives far from the optimum: it gets only ten times the strict tolerance
-    flat = _flat(message)
-    loose = 1e-5 if message.startswith("ABNORMAL") else 1e-4
-    tolerance = max(gradient_tolerance, loose) if flat else gradient_tolerance
+    loose = _flat_tolerance(message)
+    tolerance = gradient_tolerance if loose is None else max(gradient_tolerance, loose)
     if not np.isfinite(f) or not np.all(np.isfinite(u)) or np.max(np.abs(g)) > tolerance:
         raise FitFailed(f"the optimiser stopped at {np.exp(u)} with gradient {g} ({message})")
     if np.any(np.abs(u) >= 29.999):
